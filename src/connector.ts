@@ -1,0 +1,123 @@
+/**
+ * The two connector interfaces. The pipeline knows connectors only through these.
+ */
+import type { ZodType } from 'zod';
+import type { DocumentKind, FiscalDocument } from './domain/fiscal-document.js';
+
+// ─── Sources ────────────────────────────────────────────────────────────────────────────────────
+
+export const SOURCE_EVENT_KINDS = [
+  'order.created',
+  'order.paid',
+  'order.fulfilled',
+  'order.updated',
+  'order.edited',
+  'order.cancelled',
+  'order.refunded',
+] as const;
+export type SourceEventKind = (typeof SOURCE_EVENT_KINDS)[number];
+
+/** One normalized delivery from a store or ERP, as the source connector parsed it. */
+export interface SourceEvent {
+  /** `shopify:acme.myshopify.com` */
+  source: string;
+  kind: SourceEventKind;
+  /** The source's own topic name, kept for the admin views (`orders/paid`). */
+  topic: string;
+  /** The delivery id the source uses to signal duplicates (event id, falling back to webhook id). */
+  deliveryId: string;
+  /** The order this event is about; always a string (Shopify ids exceed 2^53). */
+  orderId: string;
+  /** Refund id, for order.refunded. */
+  refundId?: string;
+  /** When the source says it happened, with offset. */
+  occurredAt?: string;
+  payload: unknown;
+}
+
+export interface WebhookRequest {
+  rawBody: string;
+  headers: Record<string, string | string[] | undefined>;
+  params?: Record<string, string>;
+}
+
+export type WebhookVerdict =
+  | { ok: true; events: SourceEvent[] }
+  | { ok: false; status: 400 | 401 | 404 | 413; error: string };
+
+export interface SourceConnector {
+  readonly name: string;
+  webhook?: {
+    /** Verifies the delivery on its raw bytes, then parses it. Never throws for bad input. */
+    receive(request: WebhookRequest): Promise<WebhookVerdict>;
+  };
+}
+
+// ─── Targets ────────────────────────────────────────────────────────────────────────────────────
+
+export interface BatchLimits {
+  maxDocuments: number;
+  maxBytes: number;
+  /** How long the batcher waits for more documents before sending a partial batch. */
+  lingerMs: number;
+}
+
+/** One document as handed to a target: its wire form plus what identifies it. */
+export interface OutgoingDocument {
+  documentId: string;
+  idempotencyKey: string;
+  kind: DocumentKind;
+  series: string;
+  number: string;
+  wire: unknown;
+  fiscal: FiscalDocument;
+}
+
+export interface OutgoingBatch {
+  batchId: string;
+  kind: DocumentKind;
+  series: string;
+  documents: OutgoingDocument[];
+}
+
+export type DocumentOutcome =
+  | {
+      documentId: string;
+      outcome: 'issued';
+      fiscalNumber: string;
+      /** CUFE / CUDE / CDC / control number. */
+      uuid?: string;
+      links?: { pdf?: string; xml?: string; qr?: string };
+      messages?: string[];
+    }
+  | { documentId: string; outcome: 'rejected'; reason: string; field?: string; messages?: string[] }
+  /** Accepted for processing; `status(receipt)` will tell later. */
+  | { documentId: string; outcome: 'pending'; uuid?: string }
+  /** The target could not be reached for this document; retry it (after lookup). */
+  | { documentId: string; outcome: 'failed'; kind: 'retryable' | 'rate_limited' | 'auth' | 'unknown_outcome'; reason: string; retryAfterMs?: number };
+
+/** What a target returns for a submitted batch: per-document outcomes and, when asynchronous, a receipt. */
+export interface BatchSubmission {
+  results: DocumentOutcome[];
+  /** Target-specific handle to ask for the outcome later (APIDIAN ZipKey). JSON-serializable. */
+  receipt?: Record<string, unknown>;
+}
+
+export interface BatchStatus {
+  done: boolean;
+  results: DocumentOutcome[];
+}
+
+export interface TargetConnector {
+  readonly name: string;
+  readonly kinds: readonly DocumentKind[];
+  /** `client`: Puente allocates consecutive numbers; `server`: the target numbers documents. */
+  readonly numbering: 'client' | 'server';
+  readonly batchLimits: BatchLimits;
+  /** The zod schema a wire document of this kind must satisfy before it is sent. */
+  wireSchema(kind: DocumentKind): ZodType;
+  submit(batch: OutgoingBatch): Promise<BatchSubmission>;
+  status(receipt: Record<string, unknown>, batch: OutgoingBatch): Promise<BatchStatus>;
+  /** After a crash or an unknown outcome: did this document reach the target? null = no record. */
+  lookup(document: OutgoingDocument): Promise<DocumentOutcome | null>;
+}

@@ -1,0 +1,199 @@
+/**
+ * The Store: the only place state lives. Every implementation passes the shared conformance battery
+ * in test/store/battery.ts. Each method is atomic and durable when its promise resolves.
+ */
+import type { SourceEventKind } from '../connector.js';
+import type { DocumentKind, FiscalDocument } from '../domain/fiscal-document.js';
+
+export type EventStatus = 'received' | 'processed' | 'ignored' | 'unroutable' | 'needs_attention';
+
+export interface Attention {
+  /** A sentence an ERP admin can act on. */
+  reason: string;
+  /** Field path the problem is about (`lines[2].taxes[0].code`), when there is one. */
+  path?: string;
+  /** Where it came from: `mapping`, `domain`, `rejected`, `auth`, … */
+  kind: string;
+}
+
+export interface EventRecord {
+  id: string;
+  /** `source:deliveryId` — unique; a second delivery with the same key is a duplicate. */
+  dedupeKey: string;
+  source: string;
+  connectionId: string | null;
+  kind: SourceEventKind;
+  topic: string;
+  orderId: string;
+  refundId?: string;
+  occurredAt?: string;
+  receivedAt: string;
+  payload: unknown;
+  status: EventStatus;
+  attention?: Attention;
+  documentIds: string[];
+  /** How many times this delivery arrived (1 + duplicates). */
+  deliveries: number;
+  updatedAt: string;
+}
+
+export type NewEvent = Omit<EventRecord, 'id' | 'status' | 'documentIds' | 'deliveries' | 'updatedAt'> & {
+  status?: EventStatus;
+};
+
+export type DocumentStatus =
+  /** Created; waiting for mapping and numbering. */
+  | 'pending'
+  /** Mapped, numbered, wire document validated; waiting for a batch. */
+  | 'ready'
+  /** In a batch being sent or awaiting the target's verdict. */
+  | 'in_flight'
+  | 'issued'
+  | 'needs_attention'
+  /** Not sent on purpose (nothing to issue, superseded). */
+  | 'skipped';
+
+export interface DocumentResult {
+  fiscalNumber: string;
+  uuid?: string;
+  links?: { pdf?: string; xml?: string; qr?: string };
+  messages?: string[];
+  issuedAt: string;
+}
+
+export interface DocumentRecord {
+  id: string;
+  /** Deterministic key of the legal document (source, order, kind, refund/edit id). Unique. */
+  idempotencyKey: string;
+  connectionId: string;
+  target: string;
+  kind: DocumentKind;
+  source: string;
+  orderId: string;
+  /** refund id or edit id that this note is for. */
+  subjectId?: string;
+  eventId: string;
+  series: string;
+  /** Allocated by numbering; once set, never changes. */
+  number?: string;
+  status: DocumentStatus;
+  fiscal?: FiscalDocument;
+  wire?: unknown;
+  result?: DocumentResult;
+  attention?: Attention;
+  batchId?: string;
+  /** The invoice a note refers to. */
+  referenceDocumentId?: string;
+  attempts: number;
+  /** Do not send before this instant (rate limits, backoff). */
+  notBefore?: string;
+  provenance?: { mappings: { id: string; revision: number; contentHash: string }[] };
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type NewDocument = Omit<DocumentRecord, 'id' | 'attempts' | 'createdAt' | 'updatedAt' | 'status'> & {
+  status?: DocumentStatus;
+};
+
+export type BatchStatus = 'sending' | 'awaiting_result' | 'completed' | 'failed';
+
+export interface BatchRecord {
+  id: string;
+  connectionId: string;
+  target: string;
+  kind: DocumentKind;
+  series: string;
+  documentIds: string[];
+  status: BatchStatus;
+  /** Target-specific handle for status polling (APIDIAN ZipKey). */
+  receipt?: Record<string, unknown>;
+  error?: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type NewBatch = Omit<BatchRecord, 'id' | 'createdAt' | 'updatedAt' | 'status'> & { status?: BatchStatus };
+
+export interface NumberAllocation {
+  seriesKey: string;
+  number: number;
+  documentId: string;
+  allocatedAt: string;
+}
+
+export interface Page {
+  limit?: number;
+}
+
+export interface EventQuery extends Page {
+  status?: EventStatus;
+  source?: string;
+  orderId?: string;
+}
+
+export interface DocumentQuery extends Page {
+  status?: DocumentStatus;
+  connectionId?: string;
+  orderId?: string;
+  kind?: DocumentKind;
+}
+
+export interface BatchQuery extends Page {
+  status?: BatchStatus;
+  connectionId?: string;
+}
+
+export interface Store {
+  /** Opens the store; refuses with StoreLockedError if another process holds it. */
+  open(): Promise<void>;
+  /** Flushes pending writes and releases the store. */
+  close(): Promise<void>;
+
+  // inbox
+  /** Stores an event unless its dedupeKey is known; a duplicate only bumps `deliveries`. */
+  recordEvent(event: NewEvent): Promise<{ event: EventRecord; duplicate: boolean }>;
+  getEvent(id: string): Promise<EventRecord | undefined>;
+  listEvents(query?: EventQuery): Promise<EventRecord[]>;
+  updateEvent(id: string, patch: Partial<Omit<EventRecord, 'id' | 'dedupeKey'>>): Promise<EventRecord>;
+
+  // documents
+  /** Creates a document unless its idempotencyKey is known; then returns the existing one. */
+  createDocument(document: NewDocument): Promise<{ document: DocumentRecord; duplicate: boolean }>;
+  getDocument(id: string): Promise<DocumentRecord | undefined>;
+  findDocumentByKey(idempotencyKey: string): Promise<DocumentRecord | undefined>;
+  listDocuments(query?: DocumentQuery): Promise<DocumentRecord[]>;
+  updateDocument(id: string, patch: Partial<Omit<DocumentRecord, 'id' | 'idempotencyKey' | 'number'>>): Promise<DocumentRecord>;
+
+  /**
+   * Allocates the next number of a series to a document, in the same durable write that records the
+   * document's number. Idempotent: a document that already has a number in this series gets it back.
+   * The first number of a series is `firstNumber`.
+   */
+  allocateNumber(seriesKey: string, documentId: string, firstNumber: number): Promise<number>;
+  listAllocations(seriesKey: string): Promise<NumberAllocation[]>;
+
+  // batches
+  createBatch(batch: NewBatch): Promise<BatchRecord>;
+  getBatch(id: string): Promise<BatchRecord | undefined>;
+  listBatches(query?: BatchQuery): Promise<BatchRecord[]>;
+  updateBatch(id: string, patch: Partial<Omit<BatchRecord, 'id'>>): Promise<BatchRecord>;
+}
+
+export class StoreLockedError extends Error {
+  constructor(readonly dataDir: string, readonly holderPid: number | undefined) {
+    super(
+      `The data directory ${dataDir} is in use by another Puente process` +
+        (holderPid ? ` (pid ${holderPid})` : '') +
+        '. Stop that process, or point this one at another directory with PUENTE_DATA_DIR.',
+    );
+    this.name = 'StoreLockedError';
+  }
+}
+
+export class RecordNotFoundError extends Error {
+  constructor(readonly collection: string, readonly id: string) {
+    super(`No ${collection} with id ${id}`);
+    this.name = 'RecordNotFoundError';
+  }
+}

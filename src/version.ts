@@ -1,0 +1,1 @@
+export const PUENTE_VERSION = '0.1.0';
