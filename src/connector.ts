@@ -114,6 +114,11 @@ export interface TargetConnector {
   /** `client`: Puente allocates consecutive numbers; `server`: the target numbers documents. */
   readonly numbering: 'client' | 'server';
   readonly batchLimits: BatchLimits;
+  /**
+   * For `client` numbering: the series (prefix) documents of this kind are numbered in, and the first
+   * number of its authorized range. undefined when the account cannot issue that kind.
+   */
+  numberingFor?(kind: DocumentKind): { series: string; firstNumber: number; lastNumber?: number } | undefined;
   /** The zod schema a wire document of this kind must satisfy before it is sent. */
   wireSchema(kind: DocumentKind): ZodType;
   submit(batch: OutgoingBatch): Promise<BatchSubmission>;

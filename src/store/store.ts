@@ -5,7 +5,13 @@
 import type { SourceEventKind } from '../connector.js';
 import type { DocumentKind, FiscalDocument } from '../domain/fiscal-document.js';
 
-export type EventStatus = 'received' | 'processed' | 'ignored' | 'unroutable' | 'needs_attention';
+/**
+ * received: stored, not yet looked at · waiting: needs something that has not happened yet (a refund
+ * whose invoice does not exist yet) and is looked at again · processed: its documents exist ·
+ * ignored: means nothing for this connection (with the reason) · unroutable: no connection for its
+ * source yet · needs_attention: cannot be processed until someone acts.
+ */
+export type EventStatus = 'received' | 'waiting' | 'processed' | 'ignored' | 'unroutable' | 'needs_attention';
 
 export interface Attention {
   /** A sentence an ERP admin can act on. */
@@ -31,6 +37,8 @@ export interface EventRecord {
   payload: unknown;
   status: EventStatus;
   attention?: Attention;
+  /** Why an event was ignored or is waiting. */
+  note?: string;
   documentIds: string[];
   /** How many times this delivery arrived (1 + duplicates). */
   deliveries: number;
@@ -85,6 +93,11 @@ export interface DocumentRecord {
   /** The invoice a note refers to. */
   referenceDocumentId?: string;
   attempts: number;
+  /**
+   * The last send's outcome is unknown (timeout, dropped connection, crash while in flight): the
+   * target must be asked whether it has the document before it is sent again.
+   */
+  uncertain?: boolean;
   /** Do not send before this instant (rate limits, backoff). */
   notBefore?: string;
   provenance?: { mappings: { id: string; revision: number; contentHash: string }[] };

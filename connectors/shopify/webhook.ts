@@ -1,0 +1,239 @@
+/**
+ * Receives Shopify HTTPS webhook deliveries: verifies them with @shopify/shopify-api on the raw
+ * bytes, then turns them into SourceEvents. Answers with a verdict and never throws for bad input.
+ */
+import '@shopify/shopify-api/adapters/node';
+import { ApiVersion, LogSeverity, shopifyApi } from '@shopify/shopify-api';
+import type { SourceEvent, SourceEventKind, WebhookRequest, WebhookVerdict } from '../../src/connector.js';
+import { DEFAULT_JSON_LIMITS, parseShopifyJson, ShopifyJsonError, type JsonLimits } from './payload-json.js';
+
+export const MAX_WEBHOOK_BODY_BYTES = 2 * 1024 * 1024;
+
+export interface ShopifyWebhookReceiverOptions {
+  /** The app's API secret key (Partner Dashboard / app settings); it keys the HMAC. */
+  apiSecretKey: string;
+  /** Not used to verify webhooks; the library requires one, so a placeholder is used when absent. */
+  apiKey?: string;
+  /** The app's public host name; not used to verify webhooks. Default `localhost`. */
+  hostName?: string;
+  /** The API version the app subscribes with, e.g. `2026-01`. Default `2026-01`. */
+  apiVersion?: string;
+  /** Default 2 MiB. The HTTP layer answers 413 earlier; this guards callers that skip it. */
+  maxBodyBytes?: number;
+  /** Default depth 64, arrays of at most 10,000 elements. */
+  jsonLimits?: JsonLimits;
+}
+
+/** What the receiver produces: a SourceEvent plus the delivery metadata Shopify sent with it. */
+export interface ShopifyWebhookEvent extends SourceEvent {
+  /** `X-Shopify-Webhook-Id`; kept beside deliveryId because sources disagree on which one is stable across retries. */
+  webhookId: string;
+  /** `X-Shopify-Event-Id`, when Shopify sent one (it is the preferred deliveryId). */
+  eventId?: string;
+  /** `X-Shopify-API-Version` of this delivery: the payload shape follows it. */
+  apiVersion: string;
+}
+
+export interface ShopifyWebhookReceiver {
+  receive(request: WebhookRequest): Promise<WebhookVerdict>;
+}
+
+/**
+ * Topics that become order events, keyed by the library's normalised topic (`orders/paid` → `ORDERS_PAID`).
+ * Anything else (app/uninstalled, customers/redact, shop/redact, customers/data_request, …) is
+ * acknowledged with no events: it is authentic, but it is not an order event for the inbox.
+ */
+const KIND_BY_TOPIC: Readonly<Record<string, SourceEventKind>> = {
+  ORDERS_CREATE: 'order.created',
+  ORDERS_PAID: 'order.paid',
+  ORDERS_FULFILLED: 'order.fulfilled',
+  ORDERS_UPDATED: 'order.updated',
+  ORDERS_EDITED: 'order.edited',
+  ORDERS_CANCELLED: 'order.cancelled',
+  REFUNDS_CREATE: 'order.refunded',
+};
+
+const HEADER = {
+  topic: 'x-shopify-topic',
+  eventsTopic: 'shopify-topic',
+} as const;
+
+type Verdict = WebhookVerdict;
+
+function reject(status: 400 | 401 | 413, error: string): Verdict {
+  return { ok: false, status, error };
+}
+
+/** Keeps only defined header values, with lower-case names as Node delivers them. */
+function cleanHeaders(headers: WebhookRequest['headers']): Record<string, string | string[]> {
+  const clean: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (value === undefined) continue;
+    const key = name.toLowerCase();
+    const existing = clean[key];
+    const values = Array.isArray(value) ? value : [value];
+    clean[key] = existing === undefined ? (Array.isArray(value) ? [...value] : value) : [...[existing].flat(), ...values];
+  }
+  return clean;
+}
+
+function missingHeaderNames(check: object): string[] {
+  const names = (check as { missingHeaders?: unknown }).missingHeaders;
+  return Array.isArray(names) ? names.map(String) : [];
+}
+
+function firstHeader(headers: Record<string, string | string[]>, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function shopifyId(value: unknown): string | undefined {
+  return typeof value === 'string' && /^[0-9]+$/.test(value) ? value : undefined;
+}
+
+function timestamp(value: unknown): string | undefined {
+  return typeof value === 'string' && !Number.isNaN(Date.parse(value)) ? value : undefined;
+}
+
+interface OrderRef {
+  orderId: string;
+  refundId?: string;
+  /** When the body says the change happened; used when X-Shopify-Triggered-At is absent. */
+  bodyTimestamp?: string;
+}
+
+/** Where each topic's body keeps the order (and refund) it is about. */
+function orderRefFromBody(topic: string, kind: SourceEventKind, body: Record<string, unknown>): OrderRef | string {
+  if (kind === 'order.refunded') {
+    const orderId = shopifyId(body.order_id);
+    const refundId = shopifyId(body.id);
+    if (!orderId) return `${topic} body has no numeric order_id`;
+    if (!refundId) return `${topic} body has no numeric refund id (\`id\`)`;
+    return { orderId, refundId, bodyTimestamp: timestamp(body.created_at) };
+  }
+  if (kind === 'order.edited') {
+    // orders/edited does not carry the order, only the edit: {"order_edit": {order_id, …}}.
+    const edit = body.order_edit;
+    const orderId = isRecord(edit) ? shopifyId(edit.order_id) : undefined;
+    if (!orderId) return `${topic} body has no numeric order_edit.order_id`;
+    return { orderId, bodyTimestamp: isRecord(edit) ? timestamp(edit.created_at) : undefined };
+  }
+  const orderId = shopifyId(body.id);
+  if (!orderId) return `${topic} body has no numeric order id (\`id\`)`;
+  const bodyTimestamp =
+    kind === 'order.cancelled' ? (timestamp(body.cancelled_at) ?? timestamp(body.updated_at)) : timestamp(body.updated_at);
+  return { orderId, bodyTimestamp };
+}
+
+function resolveApiVersion(requested: string | undefined): ApiVersion {
+  const wanted = requested ?? '2026-01';
+  const known = (Object.values(ApiVersion) as string[]).includes(wanted);
+  if (!known) {
+    throw new Error(
+      `createShopifyWebhookReceiver: apiVersion "${wanted}" is not supported by @shopify/shopify-api; ` +
+        `use one of ${Object.values(ApiVersion).join(', ')}`,
+    );
+  }
+  return wanted as ApiVersion;
+}
+
+export function createShopifyWebhookReceiver(options: ShopifyWebhookReceiverOptions): ShopifyWebhookReceiver {
+  if (typeof options.apiSecretKey !== 'string' || options.apiSecretKey.length === 0) {
+    throw new Error(
+      'createShopifyWebhookReceiver: apiSecretKey is required (the app\'s API secret key; Shopify signs webhooks with it)',
+    );
+  }
+  const maxBodyBytes = options.maxBodyBytes ?? MAX_WEBHOOK_BODY_BYTES;
+  const jsonLimits = options.jsonLimits ?? DEFAULT_JSON_LIMITS;
+
+  const shopify = shopifyApi({
+    apiSecretKey: options.apiSecretKey,
+    // Webhook verification uses only the secret; the library still insists on these two.
+    apiKey: options.apiKey || 'puente-webhook-receiver',
+    hostName: options.hostName || 'localhost',
+    apiVersion: resolveApiVersion(options.apiVersion),
+    isEmbeddedApp: false,
+    // The library announces itself at Info on start; keep our logs for our own events.
+    logger: { level: LogSeverity.Error },
+  });
+
+  async function receive(request: WebhookRequest): Promise<Verdict> {
+    const { rawBody } = request;
+    if (typeof rawBody !== 'string') {
+      return reject(400, 'Webhook body was not received as raw text; the route must read it with express.text({ type: "*/*" })');
+    }
+    const bodyBytes = Buffer.byteLength(rawBody, 'utf8');
+    if (bodyBytes > maxBodyBytes) {
+      return reject(413, `Webhook body is ${bodyBytes} bytes; the limit is ${maxBodyBytes} bytes`);
+    }
+
+    const headers = cleanHeaders(request.headers);
+    // The node adapter reads only `headers`, `method` and `url` (or `originalUrl`) from the request,
+    // and validate() never touches the response, so a plain object stands in for IncomingMessage.
+    const rawRequest = { method: 'POST', url: '/webhooks/shopify', headers: { ...headers } };
+    const check = await shopify.webhooks.validate({ rawBody, rawRequest });
+
+    if (!check.valid) {
+      switch (check.reason) {
+        case 'invalid_hmac':
+          return reject(
+            401,
+            'X-Shopify-Hmac-Sha256 does not match the body: the delivery was altered or signed with another key ' +
+              '(webhooks created in the store admin are signed with the store\'s key, not the app\'s API secret)',
+          );
+        case 'missing_hmac':
+          return reject(400, 'Missing required Shopify webhook header: X-Shopify-Hmac-Sha256');
+        case 'missing_body':
+          return reject(400, 'Webhook body is empty; Shopify always sends a JSON body');
+        case 'missing_headers':
+          return reject(400, `Missing required Shopify webhook header(s): ${missingHeaderNames(check).join(', ')}`);
+        default:
+          return reject(400, `Webhook rejected by Shopify validation: ${String((check as { reason: unknown }).reason)}`);
+      }
+    }
+
+    const rawTopic =
+      firstHeader(headers, check.webhookType === 'events' ? HEADER.eventsTopic : HEADER.topic) ?? check.topic;
+    const kind = KIND_BY_TOPIC[check.topic];
+    if (!kind) return { ok: true, events: [] };
+
+    const shop = shopify.utils.sanitizeShop(check.domain.trim().toLowerCase());
+    if (!shop) {
+      return reject(400, 'X-Shopify-Shop-Domain is not a Shopify shop domain (expected something.myshopify.com)');
+    }
+
+    let body: unknown;
+    try {
+      body = parseShopifyJson(rawBody, jsonLimits);
+    } catch (error) {
+      if (error instanceof ShopifyJsonError) return reject(400, `Webhook body is not acceptable JSON: ${error.message}`);
+      throw error;
+    }
+    if (!isRecord(body)) return reject(400, `${rawTopic} body must be a JSON object`);
+
+    const ref = orderRefFromBody(rawTopic, kind, body);
+    if (typeof ref === 'string') return reject(400, ref);
+
+    const event: ShopifyWebhookEvent = {
+      source: `shopify:${shop}`,
+      kind,
+      topic: rawTopic,
+      deliveryId: check.eventId ?? check.webhookId,
+      orderId: ref.orderId,
+      payload: body,
+      webhookId: check.webhookId,
+      apiVersion: check.apiVersion,
+    };
+    if (ref.refundId) event.refundId = ref.refundId;
+    if (check.eventId) event.eventId = check.eventId;
+    const occurredAt = timestamp(check.triggeredAt) ?? ref.bodyTimestamp;
+    if (occurredAt) event.occurredAt = occurredAt;
+    return { ok: true, events: [event] };
+  }
+
+  return { receive };
+}

@@ -1,0 +1,45 @@
+/**
+ * Connections at run time: one source bound to one target account, with its settings. The inbox
+ * routes events by source; the rest of the pipeline looks connections up by id.
+ */
+import type { TargetConnector } from '../connector.js';
+import type { ConnectionConfig } from '../config.js';
+
+export interface Connection {
+  id: string;
+  /** `shopify:acme.myshopify.com` — matches SourceEvent.source. */
+  source: string;
+  sourceSystem: string;
+  /** Name of the target account in the configuration (`sandbox-apidian`). */
+  targetAccount: string;
+  target: TargetConnector;
+  settings: ConnectionConfig;
+}
+
+export class Connections {
+  private readonly byId = new Map<string, Connection>();
+  private readonly bySourceKey = new Map<string, Connection>();
+
+  constructor(connections: Connection[]) {
+    for (const connection of connections) {
+      this.byId.set(connection.id, connection);
+      this.bySourceKey.set(connection.source, connection);
+    }
+  }
+
+  forSource(source: string): Connection | undefined {
+    return this.bySourceKey.get(source);
+  }
+
+  get(id: string): Connection | undefined {
+    return this.byId.get(id);
+  }
+
+  all(): Connection[] {
+    return [...this.byId.values()];
+  }
+}
+
+export function sourceOf(settings: ConnectionConfig): { source: string; system: string } {
+  return { source: `${settings.source.type}:${settings.source.shop}`, system: settings.source.type };
+}

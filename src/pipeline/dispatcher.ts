@@ -1,0 +1,279 @@
+/**
+ * Batches ready documents per connection, series and kind, sends them through the target, and records
+ * every per-document outcome. Before anything whose earlier send had an unknown outcome is sent
+ * again, the target is asked whether it already has it (reconcile-before-resend): a retry never
+ * re-issues.
+ *
+ * Every state change is written before the call it protects: documents are `in_flight` in a
+ * `sending` batch before the target hears of them, so a crash mid-send leaves a trail the next start
+ * reconciles.
+ */
+import type { DocumentOutcome, OutgoingBatch, OutgoingDocument } from '../connector.js';
+import type { Logger } from '../log.js';
+import type { BatchRecord, DocumentRecord, Store } from '../store/store.js';
+import type { Connection, Connections } from './connections.js';
+
+export interface DispatcherOptions {
+  statusPollMs: number;
+  /** Backoff after a retryable failure: base × 2^attempts, capped, with jitter. */
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+}
+
+export class Dispatcher {
+  private readonly nextPoll = new Map<string, number>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly connections: Connections,
+    private readonly log: Logger,
+    private readonly options: DispatcherOptions,
+    private readonly clock: () => Date = () => new Date(),
+    private readonly random: () => number = Math.random,
+  ) {}
+
+  /** After a crash: what was being sent when the process died has an unknown outcome. */
+  async recoverInterrupted(): Promise<void> {
+    for (const batch of await this.store.listBatches({ status: 'sending', limit: 1000 })) {
+      for (const id of batch.documentIds) {
+        const document = await this.store.getDocument(id);
+        if (document?.status === 'in_flight' && document.batchId === batch.id) {
+          await this.store.updateDocument(id, { status: 'ready', uncertain: true, batchId: undefined });
+        }
+      }
+      await this.store.updateBatch(batch.id, { status: 'failed', error: 'interrupted while sending; documents will be looked up before any resend' });
+      this.log.warn({ batchId: batch.id }, 'batch interrupted; documents marked for reconciliation');
+    }
+  }
+
+  /**
+   * Sends what is due. Returns the earliest instant (ms) at which lingering or backed-off documents
+   * become due, so the engine can sleep until then.
+   */
+  async dispatchReady(): Promise<number | undefined> {
+    let wakeAt: number | undefined;
+    const now = this.clock().getTime();
+    const ready = await this.store.listDocuments({ status: 'ready', limit: 1000 });
+    const groups = new Map<string, DocumentRecord[]>();
+    for (const document of ready) {
+      const due = document.notBefore ? Date.parse(document.notBefore) : 0;
+      if (due > now) {
+        wakeAt = Math.min(wakeAt ?? due, due);
+        continue;
+      }
+      const key = `${document.connectionId}|${document.kind}|${document.series}`;
+      groups.set(key, [...(groups.get(key) ?? []), document]);
+    }
+    for (const documents of groups.values()) {
+      const connection = this.connections.get(documents[0]!.connectionId);
+      if (!connection) continue;
+      const sendable = await this.reconcileUncertain(connection, documents);
+      if (!sendable.length) continue;
+      const { maxDocuments, lingerMs } = connection.target.batchLimits;
+      const oldest = Math.min(...sendable.map((d) => Date.parse(d.updatedAt)));
+      if (sendable.length < maxDocuments && oldest + lingerMs > now) {
+        wakeAt = Math.min(wakeAt ?? oldest + lingerMs, oldest + lingerMs);
+        continue;
+      }
+      for (const chunk of chunkByLimits(sendable, connection)) await this.send(connection, chunk);
+    }
+    return wakeAt;
+  }
+
+  /** Asks the target about every batch still awaiting its verdict, when its poll is due. */
+  async pollAwaiting(): Promise<number | undefined> {
+    let wakeAt: number | undefined;
+    const now = this.clock().getTime();
+    for (const batch of await this.store.listBatches({ status: 'awaiting_result', limit: 1000 })) {
+      const due = this.nextPoll.get(batch.id) ?? 0;
+      if (due > now) {
+        wakeAt = Math.min(wakeAt ?? due, due);
+        continue;
+      }
+      const connection = this.connections.get(batch.connectionId);
+      if (!connection || !batch.receipt) continue;
+      const outgoing = await this.outgoingFor(batch);
+      try {
+        const status = await connection.target.status(batch.receipt, outgoing);
+        await this.applyOutcomes(batch, status.results);
+        if (status.done) {
+          await this.store.updateBatch(batch.id, { status: 'completed' });
+          this.nextPoll.delete(batch.id);
+          this.log.info({ batchId: batch.id }, 'batch completed');
+          continue;
+        }
+      } catch (error) {
+        this.log.warn({ batchId: batch.id, err: describe(error) }, 'batch status not available yet');
+      }
+      const next = now + this.options.statusPollMs;
+      this.nextPoll.set(batch.id, next);
+      wakeAt = Math.min(wakeAt ?? next, next);
+    }
+    return wakeAt;
+  }
+
+  private async reconcileUncertain(connection: Connection, documents: DocumentRecord[]): Promise<DocumentRecord[]> {
+    const sendable: DocumentRecord[] = [];
+    for (const document of documents) {
+      if (!document.uncertain) {
+        sendable.push(document);
+        continue;
+      }
+      try {
+        const found = await connection.target.lookup(toOutgoing(document));
+        if (found && found.outcome !== 'failed' && found.outcome !== 'pending') {
+          this.log.info({ documentId: document.id, outcome: found.outcome }, 'reconciled: target already had the document');
+          await this.applyOutcome(document, found);
+          continue;
+        }
+        if (found?.outcome === 'pending') continue; // the target is still deciding; ask again later
+        await this.store.updateDocument(document.id, { uncertain: false });
+        sendable.push({ ...document, uncertain: false });
+      } catch (error) {
+        await this.retryLater(document, { kind: 'retryable', reason: `lookup failed: ${describe(error)}` });
+      }
+    }
+    return sendable;
+  }
+
+  private async send(connection: Connection, documents: DocumentRecord[]): Promise<void> {
+    const first = documents[0]!;
+    const batch = await this.store.createBatch({
+      connectionId: connection.id,
+      target: connection.target.name,
+      kind: first.kind,
+      series: first.series,
+      documentIds: documents.map((d) => d.id),
+      status: 'sending',
+    });
+    await Promise.all(
+      documents.map((d) => this.store.updateDocument(d.id, { status: 'in_flight', batchId: batch.id, attempts: d.attempts + 1 })),
+    );
+    this.log.info({ batchId: batch.id, connectionId: connection.id, kind: batch.kind, documents: documents.length }, 'batch sending');
+    const outgoing: OutgoingBatch = { batchId: batch.id, kind: batch.kind, series: batch.series, documents: documents.map(toOutgoing) };
+    let results: DocumentOutcome[];
+    let receipt: Record<string, unknown> | undefined;
+    try {
+      ({ results, receipt } = await connection.target.submit(outgoing));
+    } catch (error) {
+      // A target must report per document; a throw means we cannot know what it received.
+      results = documents.map((d) => ({ documentId: d.id, outcome: 'failed', kind: 'unknown_outcome', reason: describe(error) }));
+    }
+    await this.applyOutcomes(batch, results);
+    const pending = results.some((r) => r.outcome === 'pending');
+    await this.store.updateBatch(batch.id, {
+      status: pending && receipt ? 'awaiting_result' : 'completed',
+      ...(receipt ? { receipt } : {}),
+    });
+    if (pending && receipt) this.nextPoll.set(batch.id, this.clock().getTime() + this.options.statusPollMs);
+  }
+
+  private async applyOutcomes(batch: BatchRecord, results: DocumentOutcome[]): Promise<void> {
+    await Promise.all(
+      results.map(async (result) => {
+        const document = await this.store.getDocument(result.documentId);
+        if (!document || document.batchId !== batch.id || document.status !== 'in_flight') return;
+        await this.applyOutcome(document, result);
+      }),
+    );
+  }
+
+  private async applyOutcome(document: DocumentRecord, result: DocumentOutcome): Promise<void> {
+    switch (result.outcome) {
+      case 'issued':
+        await this.store.updateDocument(document.id, {
+          status: 'issued',
+          uncertain: false,
+          attention: undefined,
+          result: {
+            fiscalNumber: result.fiscalNumber,
+            ...(result.uuid ? { uuid: result.uuid } : {}),
+            ...(result.links ? { links: result.links } : {}),
+            ...(result.messages?.length ? { messages: result.messages } : {}),
+            issuedAt: this.clock().toISOString(),
+          },
+        });
+        this.log.info({ documentId: document.id, kind: document.kind, fiscalNumber: result.fiscalNumber }, 'document issued');
+        return;
+      case 'rejected':
+        await this.store.updateDocument(document.id, {
+          status: 'needs_attention',
+          uncertain: false,
+          attention: { kind: 'rejected', reason: result.reason, ...(result.field ? { path: result.field } : {}) },
+        });
+        this.log.warn({ documentId: document.id, kind: document.kind }, 'document rejected by target');
+        return;
+      case 'pending':
+        return;
+      case 'failed':
+        if (result.kind === 'auth') {
+          await this.store.updateDocument(document.id, {
+            status: 'needs_attention',
+            batchId: undefined,
+            attention: { kind: 'auth', reason: `the invoicing account refused our credentials: ${result.reason}; update them, then replay` },
+          });
+          this.log.error({ documentId: document.id, connectionId: document.connectionId }, 'target refused credentials');
+          return;
+        }
+        await this.retryLater(document, result);
+    }
+  }
+
+  private async retryLater(
+    document: DocumentRecord,
+    failure: { kind: string; reason: string; retryAfterMs?: number },
+  ): Promise<void> {
+    const { retryBaseMs = 1000, retryMaxMs = 10 * 60_000 } = this.options;
+    const backoff = Math.min(retryMaxMs, retryBaseMs * 2 ** Math.min(document.attempts, 20));
+    const delay = failure.kind === 'rate_limited' && failure.retryAfterMs !== undefined ? failure.retryAfterMs : backoff / 2 + (this.random() * backoff) / 2;
+    await this.store.updateDocument(document.id, {
+      status: 'ready',
+      batchId: undefined,
+      uncertain: document.uncertain || failure.kind === 'unknown_outcome',
+      notBefore: new Date(this.clock().getTime() + delay).toISOString(),
+    });
+    this.log.warn({ documentId: document.id, failure: failure.kind, retryInMs: Math.round(delay) }, 'document send failed; will retry');
+  }
+
+  private async outgoingFor(batch: BatchRecord): Promise<OutgoingBatch> {
+    const documents = (await Promise.all(batch.documentIds.map((id) => this.store.getDocument(id)))).filter(
+      (d): d is DocumentRecord => d !== undefined && d.wire !== undefined,
+    );
+    return { batchId: batch.id, kind: batch.kind, series: batch.series, documents: documents.map(toOutgoing) };
+  }
+}
+
+export function toOutgoing(document: DocumentRecord): OutgoingDocument {
+  return {
+    documentId: document.id,
+    idempotencyKey: document.idempotencyKey,
+    kind: document.kind,
+    series: document.series,
+    number: document.number ?? document.fiscal?.number ?? '',
+    wire: document.wire,
+    fiscal: document.fiscal!,
+  };
+}
+
+function chunkByLimits(documents: DocumentRecord[], connection: Connection): DocumentRecord[][] {
+  const { maxDocuments, maxBytes } = connection.target.batchLimits;
+  const chunks: DocumentRecord[][] = [];
+  let current: DocumentRecord[] = [];
+  let bytes = 0;
+  for (const document of documents) {
+    const size = Buffer.byteLength(JSON.stringify(document.wire));
+    if (current.length && (current.length >= maxDocuments || bytes + size > maxBytes)) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(document);
+    bytes += size;
+  }
+  if (current.length) chunks.push(current);
+  return chunks;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,93 @@
+/**
+ * The pipeline's loop: events → documents → ready → batches → results. One pass at a time; a pass
+ * runs when something pokes it (a stored webhook) or when the earliest timer it asked for comes due.
+ */
+import type { Logger } from '../log.js';
+import type { Store } from '../store/store.js';
+import type { Connections } from './connections.js';
+import type { Dispatcher } from './dispatcher.js';
+import type { EventProcessor } from './event-processor.js';
+import type { Preparer } from './preparer.js';
+
+export interface EngineOptions {
+  tickMs: number;
+}
+
+export class PipelineEngine {
+  private running = false;
+  private passInProgress: Promise<void> | undefined;
+  private again = false;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly store: Store,
+    readonly connections: Connections,
+    private readonly events: EventProcessor,
+    private readonly preparer: Preparer,
+    private readonly dispatcher: Dispatcher,
+    private readonly log: Logger,
+    private readonly options: EngineOptions,
+  ) {}
+
+  async start(): Promise<void> {
+    this.running = true;
+    await this.dispatcher.recoverInterrupted();
+    this.poke();
+  }
+
+  /** Stops scheduling new passes and waits for the current one to finish. */
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
+    await this.passInProgress;
+  }
+
+  /** Something changed: run a pass soon (coalesced with one already running). */
+  poke(): void {
+    if (!this.running) return;
+    if (this.passInProgress) {
+      this.again = true;
+      return;
+    }
+    this.passInProgress = this.runPasses().finally(() => {
+      this.passInProgress = undefined;
+    });
+  }
+
+  /** Runs passes until one changes nothing; for tests and the CLI. */
+  async drain(): Promise<void> {
+    await this.passInProgress;
+    await this.runPasses();
+  }
+
+  private async runPasses(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    let wakeAt: number | undefined;
+    do {
+      this.again = false;
+      try {
+        wakeAt = await this.pass();
+      } catch (error) {
+        this.log.error({ err: error instanceof Error ? error.message : String(error) }, 'pipeline pass failed');
+        wakeAt = Date.now() + this.options.tickMs * 4;
+      }
+    } while (this.again && this.running);
+    if (!this.running) return;
+    const delay = Math.max(0, Math.min(this.options.tickMs, (wakeAt ?? Infinity) - Date.now()));
+    this.timer = setTimeout(() => this.poke(), delay);
+    this.timer.unref();
+  }
+
+  /** One pass over every stage; returns when the next timed work is due. */
+  private async pass(): Promise<number | undefined> {
+    const changedEvents = await this.events.processPending();
+    const pending = await this.store.listDocuments({ status: 'pending', limit: 1000 });
+    let readied = 0;
+    for (const document of pending.reverse()) if ((await this.preparer.prepare(document)) !== 'waiting') readied++;
+    const dispatchWake = await this.dispatcher.dispatchReady();
+    const pollWake = await this.dispatcher.pollAwaiting();
+    // Documents issued in this pass may unblock waiting events and notes; go again if anything moved.
+    if (changedEvents > 0 || readied > 0) this.again = true;
+    return [dispatchWake, pollWake].filter((v): v is number => v !== undefined).reduce((a, b) => Math.min(a, b), Infinity);
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * The inbox: every verified delivery is stored (deduplicated by its delivery id) before the source
+ * hears 2xx. An event whose source has no connection yet is kept as `unroutable`, so nothing that
+ * arrived before setup is lost.
+ */
+import type { SourceEvent } from '../connector.js';
+import type { Logger } from '../log.js';
+import type { EventRecord, Store } from '../store/store.js';
+import type { Connections } from './connections.js';
+
+export interface AcceptedEvent {
+  event: EventRecord;
+  duplicate: boolean;
+}
+
+export class Inbox {
+  constructor(
+    private readonly store: Store,
+    private readonly connections: Connections,
+    private readonly log: Logger,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  async accept(events: SourceEvent[]): Promise<AcceptedEvent[]> {
+    const receivedAt = this.clock().toISOString();
+    const accepted = await Promise.all(
+      events.map(async (event) => {
+        const connection = this.connections.forSource(event.source);
+        const result = await this.store.recordEvent({
+          dedupeKey: `${event.source}|${event.deliveryId}`,
+          source: event.source,
+          connectionId: connection?.id ?? null,
+          kind: event.kind,
+          topic: event.topic,
+          orderId: event.orderId,
+          ...(event.refundId ? { refundId: event.refundId } : {}),
+          ...(event.occurredAt ? { occurredAt: event.occurredAt } : {}),
+          receivedAt,
+          payload: event.payload,
+          status: connection ? 'received' : 'unroutable',
+        });
+        this.log.info(
+          {
+            eventId: result.event.id,
+            source: event.source,
+            kind: event.kind,
+            orderId: event.orderId,
+            duplicate: result.duplicate,
+            status: result.event.status,
+          },
+          result.duplicate ? 'event duplicate delivery' : 'event stored',
+        );
+        return result;
+      }),
+    );
+    return accepted;
+  }
+}

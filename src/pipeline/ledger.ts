@@ -1,0 +1,58 @@
+/**
+ * The ledger decides what an event means for its order, given the documents that order already has:
+ *   paid order → invoice · refund → credit note for what was refunded ·
+ *   cancellation after an invoice → credit note for everything not yet credited (annulment).
+ * It is a pure function so every rule is testable without a store or a clock.
+ */
+import type { SourceEvent } from '../connector.js';
+import type { DocumentRecord } from '../store/store.js';
+import { documentKey, type DocumentSubject } from './keys.js';
+
+export interface PlannedDocument {
+  subject: DocumentSubject;
+  idempotencyKey: string;
+  /** The invoice a note corrects. */
+  referenceDocumentId?: string;
+}
+
+export type LedgerDecision =
+  | { action: 'create'; documents: PlannedDocument[] }
+  | { action: 'wait'; note: string }
+  | { action: 'ignore'; note: string };
+
+export interface LedgerPolicy {
+  trigger: 'paid';
+}
+
+type LedgerEvent = Pick<SourceEvent, 'source' | 'kind' | 'orderId' | 'refundId'>;
+
+export function decide(event: LedgerEvent, orderDocuments: readonly DocumentRecord[], policy: LedgerPolicy): LedgerDecision {
+  const invoice = orderDocuments.find((d) => d.kind === 'invoice' || d.kind === 'export_invoice');
+  const annulment = orderDocuments.find((d) => d.kind === 'credit_note' && d.subjectId === 'annulment');
+  const plan = (subject: DocumentSubject, referenceDocumentId?: string): PlannedDocument => ({
+    subject,
+    idempotencyKey: documentKey(event.source, event.orderId, subject),
+    ...(referenceDocumentId ? { referenceDocumentId } : {}),
+  });
+
+  switch (event.kind) {
+    case 'order.paid': {
+      if (policy.trigger !== 'paid') return { action: 'ignore', note: `trigger policy is "${policy.trigger}", not paid` };
+      if (invoice) return { action: 'ignore', note: `order already has invoice ${invoice.id}` };
+      return { action: 'create', documents: [plan({ kind: 'invoice' })] };
+    }
+    case 'order.refunded': {
+      if (!event.refundId) return { action: 'ignore', note: 'refund event without a refund id' };
+      if (!invoice) return { action: 'wait', note: 'waiting for the order\'s invoice before crediting this refund' };
+      if (annulment) return { action: 'ignore', note: `order was already annulled by credit note ${annulment.id}` };
+      return { action: 'create', documents: [plan({ kind: 'credit_note', refundId: event.refundId }, invoice.id)] };
+    }
+    case 'order.cancelled': {
+      if (!invoice) return { action: 'wait', note: 'cancelled before it was invoiced: nothing to annul unless an invoice appears' };
+      if (annulment) return { action: 'ignore', note: `order already annulled by credit note ${annulment.id}` };
+      return { action: 'create', documents: [plan({ kind: 'credit_note', annulment: true }, invoice.id)] };
+    }
+    default:
+      return { action: 'ignore', note: `${event.kind} does not issue documents under the "${policy.trigger}" trigger policy` };
+  }
+}

@@ -1,0 +1,216 @@
+/**
+ * Turns a pending document into a ready one: mapping stage 1 (source event → FiscalDocumentDraft),
+ * domain totals, numbering, mapping stage 2 (FiscalDocument → wire document), wire validation.
+ *
+ * A document that cannot be mapped or validated is parked as needs_attention with the field path and
+ * the reason; it keeps any number it was given, so a replay after a fix reuses that number.
+ */
+import { ZodError } from 'zod';
+import { creditForRemainder } from '../domain/annulment.js';
+import {
+  FiscalDocumentDraft,
+  type DocumentReference,
+  type FiscalDocument,
+} from '../domain/fiscal-document.js';
+import { normalizeColombianIdentification } from '../domain/identifiers.js';
+import { computeDocument } from '../domain/totals.js';
+import { DomainError, MappingError } from '../errors.js';
+import { formatZodPath } from '../config.js';
+import type { Logger } from '../log.js';
+import type { Attention, DocumentRecord, Store } from '../store/store.js';
+import { isoInTimeZone } from '../time.js';
+import type { Connection, Connections } from './connections.js';
+import type { MappingCatalog, RunnableMapping } from './mapping-port.js';
+
+export type PrepareOutcome = 'ready' | 'waiting' | 'needs_attention';
+
+export function seriesKey(connection: Connection, series: string): string {
+  return `${connection.target.name}:${connection.targetAccount}|${series}`;
+}
+
+export class Preparer {
+  constructor(
+    private readonly store: Store,
+    private readonly connections: Connections,
+    private readonly mappings: () => MappingCatalog,
+    private readonly log: Logger,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  async prepare(document: DocumentRecord): Promise<PrepareOutcome> {
+    const connection = this.connections.get(document.connectionId);
+    if (!connection) {
+      return this.park(document, { kind: 'config', reason: `connection ${document.connectionId} is no longer configured` });
+    }
+    let reference: DocumentRecord | undefined;
+    if (document.referenceDocumentId) {
+      reference = await this.store.getDocument(document.referenceDocumentId);
+      // A note can only cite an invoice the target has accepted (its number and CUFE/CDC are final).
+      if (!reference || reference.status !== 'issued' || !reference.fiscal) return 'waiting';
+    }
+    const used: RunnableMapping[] = [];
+    try {
+      const fiscal = await this.buildFiscalDocument(document, connection, reference, used);
+      const numbering = connection.target.numberingFor?.(document.kind);
+      if (connection.target.numbering === 'client' && !numbering) {
+        return this.park(document, {
+          kind: 'config',
+          reason: `target ${connection.targetAccount} has no numbering range (resolution) for ${document.kind}; add one to its configuration`,
+        });
+      }
+      if (numbering) {
+        const number = await this.store.allocateNumber(seriesKey(connection, numbering.series), document.id, numbering.firstNumber);
+        if (numbering.lastNumber !== undefined && number > numbering.lastNumber) {
+          return this.park(document, {
+            kind: 'numbering',
+            reason: `number ${number} is past the end (${numbering.lastNumber}) of the authorized range for series ${numbering.series}; authorize a new range`,
+          });
+        }
+        fiscal.series = numbering.series;
+        fiscal.number = String(number);
+      }
+      const wireMapping = this.mappingFor(connection, document, 'target');
+      used.push(wireMapping);
+      const wire = wireMapping.run({ document: fiscal, target: connection.settings.targetSettings });
+      const checked = connection.target.wireSchema(document.kind).safeParse(wire);
+      if (!checked.success) {
+        const issue = checked.error.issues[0]!;
+        throw new MappingError(
+          formatZodPath(issue.path),
+          `the ${connection.target.name} document is not valid: ${issue.message} (mapping ${wireMapping.id})`,
+        );
+      }
+      await this.store.updateDocument(document.id, {
+        status: 'ready',
+        fiscal,
+        wire: checked.data,
+        attention: undefined,
+        series: fiscal.series ?? document.series,
+        provenance: { mappings: used.map(({ id, revision, contentHash }) => ({ id, revision, contentHash })) },
+      });
+      this.log.info({ documentId: document.id, kind: document.kind, number: fiscal.number, series: fiscal.series }, 'document ready');
+      return 'ready';
+    } catch (error) {
+      return this.park(document, attentionFor(error));
+    }
+  }
+
+  private async buildFiscalDocument(
+    document: DocumentRecord,
+    connection: Connection,
+    reference: DocumentRecord | undefined,
+    used: RunnableMapping[],
+  ): Promise<FiscalDocument> {
+    const issuedAt = isoInTimeZone(this.clock(), connection.settings.timezone);
+    let draftInput: unknown;
+    if (document.subjectId === 'annulment' && reference?.fiscal) {
+      const credited = await this.creditedSoFar(document, reference);
+      draftInput = creditForRemainder(reference.fiscal, credited, {
+        issuedAt,
+        description: 'Anulación: pedido cancelado',
+      });
+    } else {
+      const event = await this.store.getEvent(document.eventId);
+      if (!event) throw new MappingError('', `event ${document.eventId} is missing from the store`);
+      const mapping = this.mappingFor(connection, document, 'source', event.kind);
+      used.push(mapping);
+      draftInput = mapping.run(await this.stageOneInput(document, event.payload, reference, issuedAt, connection));
+    }
+    const draft = FiscalDocumentDraft.parse(this.withIdentification(draftInput, connection));
+    if (reference?.fiscal) draft.reference = referenceTo(reference);
+    return computeDocument(draft);
+  }
+
+  /** The buyer's id as the store gave it → a typed identification with a verified check digit. */
+  private withIdentification(draftInput: unknown, connection: Connection): unknown {
+    if (connection.settings.country !== 'CO') return draftInput;
+    const draft = draftInput as { buyer?: { identification?: { type?: string; number?: string } } };
+    const identification = draft?.buyer?.identification;
+    if (!identification) return draftInput;
+    try {
+      const normalized = normalizeColombianIdentification(
+        String(identification.number ?? ''),
+        identification.type as never,
+      );
+      return { ...draft, buyer: { ...draft.buyer, identification: normalized } };
+    } catch (error) {
+      if (!connection.settings.taxId.validateCheckDigit) return draftInput;
+      throw new DomainError('buyer.identification', (error as Error).message.replace(/^buyer\.identification: /, ''));
+    }
+  }
+
+  private async stageOneInput(
+    document: DocumentRecord,
+    payload: unknown,
+    reference: DocumentRecord | undefined,
+    issuedAt: string,
+    connection: Connection,
+  ): Promise<unknown> {
+    const shop = connection.source.slice(connection.source.indexOf(':') + 1);
+    if (document.kind === 'invoice' || document.kind === 'export_invoice') return { order: payload, issuedAt, shop };
+    // Notes: the refund body lacks the buyer and the currency; take them from the invoiced order.
+    const invoiceEvent = reference ? await this.store.getEvent(reference.eventId) : undefined;
+    return { order: invoiceEvent?.payload, refund: payload, issuedAt, shop };
+  }
+
+  private async creditedSoFar(document: DocumentRecord, invoice: DocumentRecord): Promise<FiscalDocument[]> {
+    const notes = await this.store.listDocuments({ orderId: document.orderId, kind: 'credit_note', limit: 1000 });
+    return notes
+      .filter((n) => n.id !== document.id && n.referenceDocumentId === invoice.id && n.fiscal && n.status !== 'skipped')
+      .map((n) => n.fiscal!);
+  }
+
+  private mappingFor(
+    connection: Connection,
+    document: DocumentRecord,
+    stage: 'source' | 'target',
+    eventKind?: Parameters<MappingCatalog['forSource']>[1],
+  ): RunnableMapping {
+    const catalog = this.mappings();
+    const override = connection.settings.mappings[
+      (stage === 'target' ? `wire_${document.kind}` : document.kind) as keyof Connection['settings']['mappings']
+    ];
+    const mapping = override
+      ? catalog.byId(override)
+      : stage === 'source'
+        ? catalog.forSource(connection.sourceSystem, eventKind!, document.kind)
+        : catalog.forTarget(connection.target.name, document.kind);
+    if (!mapping) {
+      const wanted =
+        stage === 'source'
+          ? `${connection.sourceSystem} ${eventKind} → ${document.kind}`
+          : `fiscal document → ${connection.target.name} ${document.kind}`;
+      throw new MappingError('', `no mapping for ${wanted}${override ? ` (configured id "${override}" not found)` : ''}; add one under mappings/`);
+    }
+    return mapping;
+  }
+
+  private async park(document: DocumentRecord, attention: Attention): Promise<PrepareOutcome> {
+    await this.store.updateDocument(document.id, { status: 'needs_attention', attention });
+    this.log.warn({ documentId: document.id, kind: attention.kind, path: attention.path }, 'document needs attention');
+    return 'needs_attention';
+  }
+}
+
+export function referenceTo(invoice: DocumentRecord): DocumentReference {
+  const fiscal = invoice.fiscal!;
+  return {
+    documentId: invoice.id,
+    kind: invoice.kind,
+    series: fiscal.series ?? invoice.series,
+    number: fiscal.number ?? invoice.number ?? '',
+    issueDate: fiscal.issuedAt.slice(0, 10),
+    ...(invoice.result?.uuid ? { uuid: invoice.result.uuid } : {}),
+  };
+}
+
+export function attentionFor(error: unknown): Attention {
+  if (error instanceof MappingError) return { kind: 'mapping', reason: error.message, ...(error.path ? { path: error.path } : {}) };
+  if (error instanceof DomainError) return { kind: 'domain', reason: error.message, ...(error.path ? { path: error.path } : {}) };
+  if (error instanceof ZodError) {
+    const issue = error.issues[0]!;
+    const where = formatZodPath(issue.path);
+    return { kind: 'mapping', reason: `${where}: ${issue.message} (the mapping produced an invalid FiscalDocument)`, path: where };
+  }
+  return { kind: 'internal', reason: (error as Error)?.message ?? String(error) };
+}
