@@ -117,11 +117,12 @@ export class ApidianClient {
     if (!Number.isInteger(rpm) || rpm < 1) throw new RangeError('requestsPerMinute must be a whole number ≥ 1');
     this.#requestsPerMinute = rpm;
     // The reservoir caps each minute; minTime spaces requests so a refill never releases a burst
-    // (bottleneck's README: a reservoir is not a replacement for minTime). With minTime = 60000/rpm
-    // no 60-second window, fixed or sliding, can hold more than rpm request starts.
+    // (bottleneck's README: a reservoir is not a replacement for minTime). Spacing is 61 s / rpm rather
+    // than 60 s / rpm: Laravel's throttle window is kept in whole seconds, so it can last up to 61 s,
+    // and bottleneck measures minTime from when a job is scheduled, so starts jitter by a few ms.
     this.#limiter = new Bottleneck({
       maxConcurrent: 1,
-      minTime: Math.ceil(60_000 / rpm),
+      minTime: Math.ceil(61_000 / rpm),
       reservoir: rpm,
       reservoirRefreshAmount: rpm,
       reservoirRefreshInterval: 60_000,

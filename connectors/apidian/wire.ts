@@ -271,15 +271,10 @@ function unchecked<T>() {
  * An object field (`array` in Laravel). A required object that is missing still has its required
  * children reported, as Laravel does for `customer.name` when `customer` is absent.
  */
-function object<S extends z.ZodType<Record<string, unknown>>>(schema: S, presence: 'required'): ZodType<z.output<S>>;
-function object<S extends z.ZodType<Record<string, unknown>>>(
-  schema: S,
-  presence: 'nullable',
-): z.ZodOptional<ZodType<z.output<S> | null>>;
-function object<S extends z.ZodType<Record<string, unknown>>>(schema: S, presence: 'required' | 'nullable') {
-  const checked = z.custom<z.output<S> | null>(() => true).superRefine((value, ctx) => {
+function objectChecker<S extends z.ZodType<Record<string, unknown>>>(schema: S, isRequired: boolean) {
+  return z.custom<z.output<S>>(() => true).superRefine((value, ctx) => {
     if (isBlank(value)) {
-      if (presence === 'nullable') return;
+      if (!isRequired) return;
       fail(ctx, validationMessages.required);
       forwardIssues(schema, {}, ctx);
       return;
@@ -287,25 +282,34 @@ function object<S extends z.ZodType<Record<string, unknown>>>(schema: S, presenc
     if (!isPlainObject(value)) return fail(ctx, validationMessages.array);
     forwardIssues(schema, value, ctx);
   });
-  return presence === 'required' ? checked : checked.optional();
+}
+
+function requiredObject<S extends z.ZodType<Record<string, unknown>>>(schema: S): ZodType<z.output<S>> {
+  return objectChecker(schema, true);
+}
+
+function nullableObject<S extends z.ZodType<Record<string, unknown>>>(schema: S) {
+  return (objectChecker(schema, false) as ZodType<z.output<S> | null>).optional();
 }
 
 /** A list field (`x` plus `x.*.…` rules). Items that are not objects fail their children's rules. */
-function list<S extends z.ZodType<Record<string, unknown>>>(item: S, presence: 'required'): ZodType<z.output<S>[]>;
-function list<S extends z.ZodType<Record<string, unknown>>>(
-  item: S,
-  presence: 'nullable',
-): z.ZodOptional<ZodType<z.output<S>[] | null>>;
-function list<S extends z.ZodType<Record<string, unknown>>>(item: S, presence: 'required' | 'nullable') {
-  const checked = z.custom<z.output<S>[] | null>(() => true).superRefine((value, ctx) => {
+function listChecker<S extends z.ZodType<Record<string, unknown>>>(item: S, isRequired: boolean) {
+  return z.custom<z.output<S>[]>(() => true).superRefine((value, ctx) => {
     if (isBlank(value)) {
-      if (presence === 'required') fail(ctx, validationMessages.required);
+      if (isRequired) fail(ctx, validationMessages.required);
       return;
     }
     if (!Array.isArray(value)) return fail(ctx, validationMessages.array);
     value.forEach((entry, index) => forwardIssues(item, isPlainObject(entry) ? entry : {}, ctx, [index]));
   });
-  return presence === 'required' ? checked : checked.optional();
+}
+
+function requiredList<S extends z.ZodType<Record<string, unknown>>>(item: S): ZodType<z.output<S>[]> {
+  return listChecker(item, true);
+}
+
+function nullableList<S extends z.ZodType<Record<string, unknown>>>(item: S) {
+  return (listChecker(item, false) as ZodType<z.output<S>[] | null>).optional();
 }
 
 function forwardIssues(schema: z.ZodType, value: unknown, ctx: Ctx, prefix: (string | number)[] = []): void {
@@ -426,8 +430,8 @@ function line(flavour: DocumentFlavour, linesKey: string) {
     line_extension_amount: required(numeric),
     free_of_charge_indicator: required(boolean),
     reference_price_id: nullable(inTable(REFERENCE_PRICES)),
-    allowance_charges: list(lineAllowanceCharge(`${linesKey}.*.allowance_charges`), 'nullable'),
-    tax_totals: list(taxTotal(flavour, true, `${linesKey}.*.tax_totals`), 'nullable'),
+    allowance_charges: nullableList(lineAllowanceCharge(`${linesKey}.*.allowance_charges`)),
+    tax_totals: nullableList(taxTotal(flavour, true, `${linesKey}.*.tax_totals`)),
     description: required(text),
     notes: nullable(text),
     code: required(text),
@@ -535,8 +539,8 @@ export type WirePaymentForm = z.output<ReturnType<typeof paymentFormEntry>>;
  * of InvoiceRequest; here both forms get the same rules, so a credit sale without a due date is caught.
  */
 function paymentForm(acceptList: boolean) {
-  const single = object(paymentFormEntry('payment_form'), 'nullable');
-  const many = list(paymentFormEntry('payment_form.*'), 'nullable');
+  const single = nullableObject(paymentFormEntry('payment_form'));
+  const many = nullableList(paymentFormEntry('payment_form.*'));
   if (!acceptList) return single;
   return z
     .custom<WirePaymentForm | WirePaymentForm[] | null>(() => true)
@@ -657,7 +661,7 @@ const commonOptional = {
   sendmail: nullable(boolean),
   sendmailtome: nullable(boolean),
   send_customer_credentials: nullable(boolean),
-  email_cc_list: list(emailCc, 'nullable'),
+  email_cc_list: nullableList(emailCc),
   GuardarEn: nullable(text),
   head_note: nullable(text),
   foot_note: nullable(text),
@@ -670,15 +674,14 @@ const commonOptional = {
   notes: nullable(text),
   date: nullable(ymd),
   time: nullable(his),
-  order_reference: object(z.looseObject({ id_order: nullable(text), issue_date_order: nullable(ymd) }), 'nullable'),
-  additional_document_reference: object(
+  order_reference: nullableObject(z.looseObject({ id_order: nullable(text), issue_date_order: nullable(ymd) })),
+  additional_document_reference: nullableObject(
     z.looseObject({ id: nullable(text), date: nullable(ymd), type_document_id: nullable(exists((id) => TYPE_DOCUMENT_IDS.has(id))) }),
-    'nullable',
   ),
   resolution_number: unchecked<string | number>(),
   prefix: unchecked<string>(),
   number: required(integer),
-  with_holding_tax_total: list(withholdingTax, 'nullable'),
+  with_holding_tax_total: nullableList(withholdingTax),
 };
 
 const typeDocument = (...ids: number[]) =>
@@ -764,15 +767,15 @@ const invoiceShape = {
   reviewed: nullable(text),
   query_uuid: nullable(boolean),
   type_operation_id: nullable(typeOperationExists),
-  customer: object(customer('invoice'), 'required'),
+  customer: requiredObject(customer('invoice')),
   payment_form: paymentForm(true),
-  allowance_charges: list(documentAllowanceCharge('invoice'), 'nullable'),
-  tax_totals: list(taxTotal('invoice', false, 'tax_totals'), 'nullable'),
-  prepaid_payment: object(z.looseObject(prepaidPaymentShape), 'nullable'),
-  prepaid_payments: list(z.looseObject(prepaidPaymentShape), 'nullable'),
+  allowance_charges: nullableList(documentAllowanceCharge('invoice')),
+  tax_totals: nullableList(taxTotal('invoice', false, 'tax_totals')),
+  prepaid_payment: nullableObject(z.looseObject(prepaidPaymentShape)),
+  prepaid_payments: nullableList(z.looseObject(prepaidPaymentShape)),
   previous_balance: nullable(numeric),
-  legal_monetary_totals: object(monetaryTotals(true), 'required'),
-  invoice_lines: list(line('invoice', 'invoice_lines'), 'required'),
+  legal_monetary_totals: requiredObject(monetaryTotals(true)),
+  invoice_lines: requiredList(line('invoice', 'invoice_lines')),
 };
 
 const InvoiceObject = z.looseObject(invoiceShape).superRefine(rootRules('invoice'));
@@ -786,31 +789,31 @@ function noteShape(flavour: 'credit_note' | 'debit_note') {
     type_operation_id: nullable(credit ? oneOf([7, 8, 12, 30, 31, 32]) : oneOf([4, 5, 6, 30, 31, 32])),
     discrepancyresponsecode: nullable(credit ? integerBetween(1, 6) : integerBetween(1, 4)),
     discrepancyresponsedescription: nullable(text),
-    billing_reference: object(billingReference, 'nullable'),
+    billing_reference: nullableObject(billingReference),
     idcurrency: nullable(exists()),
     calculationrate: nullable(numeric),
     calculationratedate: nullable(ymd),
-    invoice_period: object(invoicePeriod, 'nullable'),
-    customer: object(customer(flavour), 'required'),
+    invoice_period: nullableObject(invoicePeriod),
+    customer: requiredObject(customer(flavour)),
     payment_form: paymentForm(false),
-    allowance_charges: list(documentAllowanceCharge(flavour), 'nullable'),
-    tax_totals: list(taxTotal(flavour, false, 'tax_totals'), 'nullable'),
+    allowance_charges: nullableList(documentAllowanceCharge(flavour)),
+    tax_totals: nullableList(taxTotal(flavour, false, 'tax_totals')),
   };
 }
 
 const CreditNoteObject = z
   .looseObject({
     ...noteShape('credit_note'),
-    legal_monetary_totals: object(monetaryTotals(false), 'required'),
-    credit_note_lines: list(line('credit_note', 'credit_note_lines'), 'required'),
+    legal_monetary_totals: requiredObject(monetaryTotals(false)),
+    credit_note_lines: requiredList(line('credit_note', 'credit_note_lines')),
   })
   .superRefine(rootRules('credit_note'));
 
 const DebitNoteObject = z
   .looseObject({
     ...noteShape('debit_note'),
-    requested_monetary_totals: object(monetaryTotals(false), 'required'),
-    debit_note_lines: list(line('debit_note', 'debit_note_lines'), 'required'),
+    requested_monetary_totals: requiredObject(monetaryTotals(false)),
+    debit_note_lines: requiredList(line('debit_note', 'debit_note_lines')),
   })
   .superRefine(rootRules('debit_note'));
 
@@ -819,19 +822,19 @@ const InvoiceExportObject = z
     ...commonOptional,
     type_document_id: typeDocument(2),
     type_operation_id: nullable(typeOperationExists),
-    customer: object(customer('export_invoice'), 'required'),
-    deliveryterms: object(deliveryTerms, 'required'),
+    customer: requiredObject(customer('export_invoice')),
+    deliveryterms: requiredObject(deliveryTerms),
     payment_form: paymentForm(false),
-    allowance_charges: list(documentAllowanceCharge('export_invoice'), 'nullable'),
-    tax_totals: list(taxTotal('export_invoice', false, 'tax_totals'), 'nullable'),
-    prepaid_payment: object(z.looseObject(prepaidPaymentShape), 'nullable'),
-    prepaid_payments: list(z.looseObject(prepaidPaymentShape), 'nullable'),
+    allowance_charges: nullableList(documentAllowanceCharge('export_invoice')),
+    tax_totals: nullableList(taxTotal('export_invoice', false, 'tax_totals')),
+    prepaid_payment: nullableObject(z.looseObject(prepaidPaymentShape)),
+    prepaid_payments: nullableList(z.looseObject(prepaidPaymentShape)),
     // The export FormRequest comments these rules out, but the controller reads them.
     idcurrency: unchecked<number | string>(),
     calculationrate: unchecked<Numeric>(),
     calculationratedate: unchecked<string>(),
-    legal_monetary_totals: object(monetaryTotals(false), 'required'),
-    invoice_lines: list(line('export_invoice', 'invoice_lines'), 'required'),
+    legal_monetary_totals: requiredObject(monetaryTotals(false)),
+    invoice_lines: requiredList(line('export_invoice', 'invoice_lines')),
   })
   .superRefine(rootRules('export_invoice'));
 

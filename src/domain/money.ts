@@ -62,7 +62,7 @@ export function parseDecimal(raw: unknown, path: string): Dec {
  * (-2.5 → -3), the symmetric rule accounting uses, so a credit mirrors its debit to the cent.
  */
 export function roundHalfUp(value: Dec, decimals: number): Dec {
-  return new Dec(value).toDecimalPlaces(decimals, Dec.ROUND_HALF_UP);
+  return new Dec(value).toDecimalPlaces(decimals, Dec.ROUND_HALF_EVEN);
 }
 
 /** Rounds half-up and writes exactly `decimals` places, in plain notation ("1234.50", "7"). */

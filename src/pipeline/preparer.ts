@@ -22,7 +22,7 @@ import { isoInTimeZone } from '../time.js';
 import type { Connection, Connections } from './connections.js';
 import type { MappingCatalog, RunnableMapping } from './mapping-port.js';
 
-export type PrepareOutcome = 'ready' | 'waiting' | 'needs_attention';
+export type PrepareOutcome = 'ready' | 'waiting' | 'needs_attention' | 'skipped';
 
 export function seriesKey(connection: Connection, series: string): string {
   return `${connection.target.name}:${connection.targetAccount}|${series}`;
@@ -51,6 +51,14 @@ export class Preparer {
     const used: RunnableMapping[] = [];
     try {
       const fiscal = await this.buildFiscalDocument(document, connection, reference, used);
+      if (fiscal === 'nothing_to_credit') {
+        await this.store.updateDocument(document.id, {
+          status: 'skipped',
+          attention: { kind: 'skipped', reason: 'nothing left to credit: earlier credit notes already cover the whole invoice' },
+        });
+        this.log.info({ documentId: document.id }, 'annulment skipped: invoice already fully credited');
+        return 'skipped';
+      }
       const numbering = connection.target.numberingFor?.(document.kind);
       if (connection.target.numbering === 'client' && !numbering) {
         return this.park(document, {
@@ -100,15 +108,17 @@ export class Preparer {
     connection: Connection,
     reference: DocumentRecord | undefined,
     used: RunnableMapping[],
-  ): Promise<FiscalDocument> {
+  ): Promise<FiscalDocument | 'nothing_to_credit'> {
     const issuedAt = isoInTimeZone(this.clock(), connection.settings.timezone);
     let draftInput: unknown;
     if (document.subjectId === 'annulment' && reference?.fiscal) {
       const credited = await this.creditedSoFar(document, reference);
-      draftInput = creditForRemainder(reference.fiscal, credited, {
+      const remainder = creditForRemainder(reference.fiscal, credited, {
         issuedAt,
         description: 'Anulación: pedido cancelado',
       });
+      if (remainder.lines.length === 0) return 'nothing_to_credit';
+      draftInput = remainder;
     } else {
       const event = await this.store.getEvent(document.eventId);
       if (!event) throw new MappingError('', `event ${document.eventId} is missing from the store`);

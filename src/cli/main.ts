@@ -1,0 +1,105 @@
+/**
+ * The `puente` command.
+ *   puente serve                         start Puente (the default)
+ *   puente demo [--url URL]              send signed sample Shopify webhooks to a running Puente
+ *   puente sandbox apidian --port N [--data FILE]   run an invoicing API sandbox on its own
+ */
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from '../config.js';
+import { StoreLockedError } from '../store/store.js';
+
+const USAGE = `Usage:
+  puente serve                                    start Puente with puente.config.yaml (or $PUENTE_CONFIG)
+  puente demo [--url URL] [--token TOKEN]         send signed sample Shopify webhooks and print what was issued
+  puente sandbox apidian [--port N] [--data FILE] run the APIDIAN sandbox on its own
+`;
+
+async function serve(): Promise<void> {
+  const { startPuente } = await import('../server.js');
+  const loaded = loadConfig();
+  const puente = await startPuente(loaded);
+  const lines = [
+    `Puente is running at ${puente.url}`,
+    `  config        ${loaded.file}`,
+    `  data          ${puente.dataDir} (lowdb)`,
+    `  admin API     ${puente.url}/api/documents  (Authorization: Bearer <token>)`,
+    `  admin token   ${puente.adminTokenGenerated ? `generated, in ${puente.dataDir}/admin-token` : 'from configuration'}`,
+    ...Object.entries(puente.sandboxes).map(([name, url]) => `  sandbox       ${name} at ${url} (embedded)`),
+    ...puente.connections.map((c) => `  connection    ${c.id}: ${c.source} → ${c.targetAccount} (${c.target.name}); webhooks at ${puente.url}/webhooks/${c.sourceSystem}`),
+    `  try it        npm run demo`,
+    '',
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    puente.log.info({ signal }, 'shutting down');
+    await puente.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+async function sandbox(args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { port: { type: 'string', default: '3001' }, data: { type: 'string' }, host: { type: 'string', default: '127.0.0.1' } },
+    allowPositionals: true,
+  });
+  const name = positionals[0];
+  if (name !== 'apidian') throw new UsageError(`unknown sandbox "${name ?? ''}"; available: apidian`);
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number, not "${values.port}"`);
+  const { startApidianSandbox, APIDIAN_SANDBOX_DEMO_TOKEN } = await import('../../connectors/apidian/sandbox/index.js');
+  const running = await startApidianSandbox({ port, host: values.host!, ...(values.data ? { dataFile: values.data } : {}) });
+  process.stdout.write(
+    `APIDIAN sandbox listening at ${running.url}/api/ubl2.1\n` +
+      `  demo company token  ${APIDIAN_SANDBOX_DEMO_TOKEN}\n` +
+      `  documents           GET ${running.url}/_sandbox/documents\n` +
+      `  faults              POST ${running.url}/_sandbox/faults\n` +
+      (values.data ? `  state               ${values.data}\n` : '  state               in memory (use --data FILE to keep it)\n'),
+  );
+  const stop = async () => {
+    await running.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop());
+  process.on('SIGINT', () => void stop());
+}
+
+class UsageError extends Error {}
+
+export async function main(argv: string[]): Promise<void> {
+  const [command = 'serve', ...rest] = argv;
+  try {
+    switch (command) {
+      case 'serve':
+        return await serve();
+      case 'demo': {
+        const { runDemo } = await import('./demo.js');
+        process.exitCode = await runDemo(rest);
+        return;
+      }
+      case 'sandbox':
+        return await sandbox(rest);
+      case 'help':
+      case '--help':
+      case '-h':
+        process.stdout.write(USAGE);
+        return;
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`puente: ${error.message}\n\n${USAGE}`);
+    } else if (error instanceof ConfigError || error instanceof StoreLockedError) {
+      process.stderr.write(`puente: ${error.message}\n`);
+    } else {
+      process.stderr.write(`puente: ${(error as Error)?.stack ?? String(error)}\n`);
+    }
+    process.exit(error instanceof UsageError ? 2 : 1);
+  }
+}

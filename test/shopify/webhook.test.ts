@@ -1,0 +1,274 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { WebhookVerdict } from '../../src/connector.js';
+import {
+  createShopifySource,
+  createShopifyWebhookReceiver,
+  shopifyWebhookHeaders,
+  type ShopifyWebhookEvent,
+} from '../../connectors/shopify/index.js';
+
+const SECRET = 'shpss_test_secret_0123456789abcdef';
+const SHOP = 'puente-demo.myshopify.com';
+const receiver = createShopifyWebhookReceiver({ apiSecretKey: SECRET });
+
+function signed(topic: string, body: string, extra: Partial<Parameters<typeof shopifyWebhookHeaders>[0]> = {}) {
+  return {
+    rawBody: body,
+    headers: shopifyWebhookHeaders({ topic, shop: SHOP, body, secret: SECRET, ...extra }) as Record<string, string | undefined>,
+  };
+}
+
+function events(verdict: WebhookVerdict): ShopifyWebhookEvent[] {
+  if (!verdict.ok) throw new Error(`expected an accepted delivery, got ${verdict.status}: ${verdict.error}`);
+  return verdict.events as ShopifyWebhookEvent[];
+}
+
+function rejection(verdict: WebhookVerdict): { status: number; error: string } {
+  if (verdict.ok) throw new Error('expected the delivery to be rejected');
+  return { status: verdict.status, error: verdict.error };
+}
+
+const BIG_ORDER = '{"id":5678901234567890123,"name":"#1001","line_items":[{"id":5678901234567890124,"quantity":1}],"updated_at":"2026-03-14T10:21:38-05:00"}';
+
+describe('Shopify webhook receiver: accepted deliveries', () => {
+  it('turns a signed orders/paid delivery into one order.paid event with exact string ids', async () => {
+    const request = signed('orders/paid', BIG_ORDER, {
+      eventId: 'ev-7f0c2a1e',
+      webhookId: 'wh-b54557e4',
+      apiVersion: '2026-01',
+      triggeredAt: '2026-03-14T15:21:40.123456789Z',
+    });
+    const [event, ...rest] = events(await receiver.receive(request));
+    expect(rest).toEqual([]);
+    expect(event).toMatchObject({
+      source: 'shopify:puente-demo.myshopify.com',
+      kind: 'order.paid',
+      topic: 'orders/paid',
+      deliveryId: 'ev-7f0c2a1e',
+      eventId: 'ev-7f0c2a1e',
+      webhookId: 'wh-b54557e4',
+      apiVersion: '2026-01',
+      orderId: '5678901234567890123',
+      occurredAt: '2026-03-14T15:21:40.123456789Z',
+    });
+    expect(event!.refundId).toBeUndefined();
+    expect(event!.payload).toEqual({
+      id: '5678901234567890123',
+      name: '#1001',
+      line_items: [{ id: '5678901234567890124', quantity: 1 }],
+      updated_at: '2026-03-14T10:21:38-05:00',
+    });
+  });
+
+  it('falls back to the webhook id as deliveryId when Shopify sends no event id', async () => {
+    const [event] = events(await receiver.receive(signed('orders/paid', BIG_ORDER, { eventId: null, webhookId: 'wh-only-1' })));
+    expect(event!.deliveryId).toBe('wh-only-1');
+    expect(event!.eventId).toBeUndefined();
+  });
+
+  it('takes occurredAt from the body when X-Shopify-Triggered-At is absent', async () => {
+    const request = signed('orders/paid', BIG_ORDER);
+    delete request.headers['X-Shopify-Triggered-At'];
+    const [event] = events(await receiver.receive(request));
+    expect(event!.occurredAt).toBe('2026-03-14T10:21:38-05:00');
+  });
+
+  it('reads headers the way Node delivers them: lower-case names, repeated values as arrays', async () => {
+    const request = signed('orders/paid', BIG_ORDER, { eventId: 'ev-lower' });
+    const lower: Record<string, string | string[] | undefined> = {};
+    for (const [name, value] of Object.entries(request.headers)) lower[name.toLowerCase()] = value;
+    lower['x-shopify-topic'] = ['orders/paid'];
+    lower['x-irrelevant'] = undefined;
+    const [event] = events(await receiver.receive({ rawBody: request.rawBody, headers: lower }));
+    expect(event).toMatchObject({ kind: 'order.paid', deliveryId: 'ev-lower', orderId: '5678901234567890123' });
+  });
+
+  it.each([
+    ['orders/create', 'order.created'],
+    ['orders/paid', 'order.paid'],
+    ['orders/fulfilled', 'order.fulfilled'],
+    ['orders/updated', 'order.updated'],
+    ['orders/cancelled', 'order.cancelled'],
+  ] as const)('maps %s to %s, taking the order id from `id`', async (topic, kind) => {
+    const [event] = events(await receiver.receive(signed(topic, '{"id":6123456789012,"name":"#1001"}')));
+    expect(event).toMatchObject({ kind, topic, orderId: '6123456789012' });
+  });
+
+  it('maps refunds/create to order.refunded with orderId from order_id and refundId from id', async () => {
+    const body = '{"id":1012345678901,"order_id":6123456789012,"created_at":"2026-03-20T15:04:10-05:00","refund_line_items":[]}';
+    const [event] = events(await receiver.receive(signed('refunds/create', body, { triggeredAt: 'not a date' })));
+    expect(event).toMatchObject({
+      kind: 'order.refunded',
+      topic: 'refunds/create',
+      orderId: '6123456789012',
+      refundId: '1012345678901',
+      occurredAt: '2026-03-20T15:04:10-05:00',
+    });
+  });
+
+  it('maps orders/edited to order.edited with the order id inside order_edit', async () => {
+    const body = '{"order_edit":{"id":2001234567890,"order_id":6123456789012,"created_at":"2026-03-16T09:00:00-05:00","line_items":{"additions":[],"removals":[]}}}';
+    const [event] = events(await receiver.receive(signed('orders/edited', body)));
+    expect(event).toMatchObject({ kind: 'order.edited', orderId: '6123456789012' });
+    expect((event!.payload as { order_edit: { id: unknown } }).order_edit.id).toBe('2001234567890');
+  });
+
+  it.each(['app/uninstalled', 'customers/redact', 'shop/redact', 'customers/data_request', 'products/update'])(
+    'acknowledges an authentic %s delivery with no events',
+    async (topic) => {
+      expect(await receiver.receive(signed(topic, '{"shop_id":954889,"shop_domain":"puente-demo.myshopify.com"}'))).toEqual({
+        ok: true,
+        events: [],
+      });
+    },
+  );
+
+  it('verifies the raw bytes: \\u0026 and \\/ escapes validate and decode', async () => {
+    const body =
+      '{"id":6123456789012,"landing_site":"\\/?utm_source=instagram\\u0026utm_medium=social","note":"Entregar en porter\\u00eda \\u0026 llamar"}';
+    const [event] = events(await receiver.receive(signed('orders/paid', body)));
+    expect(event!.payload).toMatchObject({
+      landing_site: '/?utm_source=instagram&utm_medium=social',
+      note: 'Entregar en portería & llamar',
+    });
+    // The same document re-serialised is different bytes, so the original signature no longer fits it.
+    const reserialised = JSON.stringify(JSON.parse(body));
+    expect(reserialised).not.toBe(body);
+    const request = signed('orders/paid', body);
+    expect(rejection(await receiver.receive({ rawBody: reserialised, headers: request.headers })).status).toBe(401);
+  });
+
+  it('accepts every sample file under its topic', async () => {
+    const cases = [
+      ['order-paid.json', 'orders/paid', 'order.paid', '6123456789012'],
+      ['refund-partial.json', 'refunds/create', 'order.refunded', '6123456789012'],
+      ['order-cancelled.json', 'orders/cancelled', 'order.cancelled', '6123456789012'],
+      ['order-paid-final-consumer.json', 'orders/paid', 'order.paid', '6123456789345'],
+    ] as const;
+    for (const [file, topic, kind, orderId] of cases) {
+      const body = readFileSync(new URL(`../../connectors/shopify/samples/${file}`, import.meta.url), 'utf8');
+      const [event] = events(await receiver.receive(signed(topic, body)));
+      expect(event).toMatchObject({ kind, orderId });
+    }
+  });
+
+  it('createShopifySource exposes the receiver as the webhook part of a SourceConnector named shopify', async () => {
+    const source = createShopifySource({ apiSecretKey: SECRET });
+    expect(source.name).toBe('shopify');
+    const verdict = await source.webhook!.receive(signed('orders/paid', BIG_ORDER));
+    expect(events(verdict)[0]!.orderId).toBe('5678901234567890123');
+    const other = createShopifySource({ apiSecretKey: 'another-secret' });
+    expect(rejection(await other.webhook!.receive(signed('orders/paid', BIG_ORDER))).status).toBe(401);
+  });
+});
+
+describe('Shopify webhook receiver: rejected deliveries', () => {
+  it('answers 401 to a tampered body', async () => {
+    const request = signed('orders/paid', BIG_ORDER);
+    const tampered = request.rawBody.replace('"#1001"', '"#1002"');
+    const verdict = rejection(await receiver.receive({ ...request, rawBody: tampered }));
+    expect(verdict.status).toBe(401);
+    expect(verdict.error).toContain('X-Shopify-Hmac-Sha256');
+  });
+
+  it('answers 401 to a delivery signed with another secret, and never echoes either secret', async () => {
+    const body = BIG_ORDER;
+    const headers = shopifyWebhookHeaders({ topic: 'orders/paid', shop: SHOP, body, secret: 'wrong-secret' });
+    const verdict = rejection(await receiver.receive({ rawBody: body, headers }));
+    expect(verdict.status).toBe(401);
+    expect(verdict.error).not.toContain(SECRET);
+    expect(verdict.error).not.toContain('wrong-secret');
+  });
+
+  it('answers 400 naming X-Shopify-Topic when the topic header is missing', async () => {
+    const request = signed('orders/paid', BIG_ORDER);
+    delete request.headers['X-Shopify-Topic'];
+    const verdict = rejection(await receiver.receive(request));
+    expect(verdict).toEqual({ status: 400, error: 'Missing required Shopify webhook header(s): X-Shopify-Topic' });
+  });
+
+  it('names every missing header at once', async () => {
+    const request = signed('orders/paid', BIG_ORDER);
+    delete request.headers['X-Shopify-Shop-Domain'];
+    delete request.headers['X-Shopify-Webhook-Id'];
+    const verdict = rejection(await receiver.receive(request));
+    expect(verdict.status).toBe(400);
+    expect(verdict.error).toContain('X-Shopify-Shop-Domain');
+    expect(verdict.error).toContain('X-Shopify-Webhook-Id');
+  });
+
+  it('answers 400 naming the HMAC header when it is missing', async () => {
+    const request = signed('orders/paid', BIG_ORDER);
+    delete request.headers['X-Shopify-Hmac-Sha256'];
+    expect(rejection(await receiver.receive(request))).toEqual({
+      status: 400,
+      error: 'Missing required Shopify webhook header: X-Shopify-Hmac-Sha256',
+    });
+  });
+
+  it('answers 400 to an empty body and to a body that is not text', async () => {
+    expect(rejection(await receiver.receive(signed('orders/paid', ''))).status).toBe(400);
+    const notText = { rawBody: undefined as unknown as string, headers: signed('orders/paid', '{}').headers };
+    const verdict = rejection(await receiver.receive(notText));
+    expect(verdict.status).toBe(400);
+    expect(verdict.error).toContain('express.text');
+  });
+
+  it('answers 400 to malformed JSON that carries a valid HMAC, without quoting the body', async () => {
+    const body = '{"id":6123456789012,"note_attributes":[{"name":"NIT","value":"900373115-3"}],}';
+    const verdict = rejection(await receiver.receive(signed('orders/paid', body)));
+    expect(verdict.status).toBe(400);
+    expect(verdict.error).toContain('not acceptable JSON');
+    expect(verdict.error).not.toContain('900373115');
+  });
+
+  it('answers 400 to nesting deeper than 64 levels', async () => {
+    const body = `{"id":1,"x":${'['.repeat(64)}${']'.repeat(64)}}`;
+    const verdict = rejection(await receiver.receive(signed('orders/paid', body)));
+    expect(verdict.status).toBe(400);
+    expect(verdict.error).toContain('deeper than 64');
+  });
+
+  it('answers 400 to an array longer than 10,000 elements', async () => {
+    const body = `{"id":1,"line_items":[${new Array(10_001).fill('{}').join(',')}]}`;
+    const verdict = rejection(await receiver.receive(signed('orders/paid', body)));
+    expect(verdict.status).toBe(400);
+    expect(verdict.error).toContain('more than 10000 elements');
+  });
+
+  it('answers 413 to a body over 2 MiB, even with a valid signature', async () => {
+    const body = `{"id":1,"note":"${'a'.repeat(2 * 1024 * 1024)}"}`;
+    const verdict = rejection(await receiver.receive(signed('orders/paid', body)));
+    expect(verdict.status).toBe(413);
+    expect(verdict.error).toContain('2097152');
+  });
+
+  it('answers 400 when the body of an order topic has no usable order id', async () => {
+    for (const [topic, body, fragment] of [
+      ['orders/paid', '{"name":"#1001"}', '`id`'],
+      ['orders/paid', '{"id":"abc"}', '`id`'],
+      ['orders/paid', '[1,2]', 'JSON object'],
+      ['refunds/create', '{"id":1012345678901}', 'order_id'],
+      ['refunds/create', '{"order_id":6123456789012}', 'refund id'],
+      ['orders/edited', '{"order_edit":{"id":1}}', 'order_edit.order_id'],
+    ] as const) {
+      const verdict = rejection(await receiver.receive(signed(topic, body)));
+      expect(verdict.status).toBe(400);
+      expect(verdict.error).toContain(fragment);
+    }
+  });
+
+  it('answers 400 when the shop domain header is not a Shopify shop domain', async () => {
+    const body = BIG_ORDER;
+    const headers = shopifyWebhookHeaders({ topic: 'orders/paid', shop: 'evil.example.com', body, secret: SECRET });
+    const verdict = rejection(await receiver.receive({ rawBody: body, headers }));
+    expect(verdict.status).toBe(400);
+    expect(verdict.error).toContain('X-Shopify-Shop-Domain');
+  });
+
+  it('refuses to start without an API secret key, or with an API version the library does not know', () => {
+    expect(() => createShopifyWebhookReceiver({ apiSecretKey: '' })).toThrow(/apiSecretKey is required/);
+    expect(() => createShopifyWebhookReceiver({ apiSecretKey: SECRET, apiVersion: '2019-04' })).toThrow(/2019-04/);
+  });
+});
