@@ -45,12 +45,4 @@ export class MappingError extends Error {
   }
 }
 
-/** Input that the domain refuses (a bad tax id, amounts that do not add up). */
-export class DomainError extends Error {
-  readonly path: string;
-  constructor(path: string, message: string) {
-    super(path ? `${path}: ${message}` : message);
-    this.name = 'DomainError';
-    this.path = path;
-  }
-}
+export { DomainError } from './domain/errors.js';

@@ -6,7 +6,7 @@
  * with 0 (guaraníes have no cents; the xmlgen default is `pygDecimals: 0`). A currency not listed
  * here is treated as having 2 decimals, the ISO default for nearly every currency in use.
  */
-import { DomainError } from '../errors.js';
+import { DomainError } from './errors.js';
 
 const MINOR_UNITS: Readonly<Record<string, number>> = {
   // The currencies Puente invoices in.

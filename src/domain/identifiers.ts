@@ -5,7 +5,7 @@
  * Error messages never repeat a buyer's full id number (it may be a person's cédula): they show its
  * last three digits, enough for an admin to find the order.
  */
-import { DomainError } from '../errors.js';
+import { DomainError } from './errors.js';
 import type { Identification, IdentificationType } from './fiscal-document.js';
 
 /** DIAN's anonymous buyer ("consumidor final"). */

@@ -6,7 +6,7 @@
  * global `Decimal` another module (or a dependency) relies on.
  */
 import { Decimal as DecimalJs } from 'decimal.js';
-import { DomainError } from '../errors.js';
+import { DomainError } from './errors.js';
 
 /**
  * 50 significant digits: an amount of 10^15 with 4 decimals times a 3-decimal quantity still has
@@ -62,7 +62,7 @@ export function parseDecimal(raw: unknown, path: string): Dec {
  * (-2.5 → -3), the symmetric rule accounting uses, so a credit mirrors its debit to the cent.
  */
 export function roundHalfUp(value: Dec, decimals: number): Dec {
-  return new Dec(value).toDecimalPlaces(decimals, Dec.ROUND_HALF_EVEN);
+  return new Dec(value).toDecimalPlaces(decimals, Dec.ROUND_HALF_UP);
 }
 
 /** Rounds half-up and writes exactly `decimals` places, in plain notation ("1234.50", "7"). */

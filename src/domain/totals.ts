@@ -16,7 +16,7 @@
  * "0.966" stays) and netUnitPrice (see unitPriceNetOfTax).
  */
 import type { z } from 'zod';
-import { DomainError } from '../errors.js';
+import { DomainError } from './errors.js';
 import { currencyDecimals } from './currency.js';
 import {
   FiscalDocument,

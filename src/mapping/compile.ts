@@ -628,8 +628,8 @@ function withModifiers(produce: Evaluate, m: Modifiers): Evaluate {
   const { when, fallback, required, as, negate, out, origin } = m;
   const hasFallback = fallback !== undefined;
   return (scope, ctx) => {
-    if (when && !when(scope, ctx)) return undefined;
-    let value = produce(scope, ctx);
+    // A false `when` counts as "no value", so `default` gives the else-branch: { const: a, when: …, default: b }.
+    let value = when && !when(scope, ctx) ? undefined : produce(scope, ctx);
     if (isEmpty(value)) {
       if (hasFallback) value = copyJson(fallback);
       else if (required) {

@@ -139,7 +139,9 @@ export const modifiers = {
     .boolean()
     .optional()
     .describe('Flip the sign of a decimal (needs as: decimal). Exact: the digits are kept, only the sign changes.'),
-  when: ConditionSpec.optional().describe('Produce the value only when this condition holds; otherwise leave the field out.'),
+  when: ConditionSpec.optional().describe(
+    'Use the source only when this condition holds; otherwise the node has no value, so `default` (the else-branch) and `required` apply.',
+  ),
 };
 
 export const PathNode = z.strictObject({ path: PathSpec, ...modifiers }).meta({ id: 'PathNode' });

@@ -229,11 +229,13 @@ export class LowdbStore implements Store {
         this.openWarnings.push(warning);
         this.options.onWarning?.(warning);
       }
+      // close() may have been called while we were opening; it wins.
+      if (this.wasClosed()) throw new StoreClosedError('closed', 'open');
       this.state = 'open';
       // Put a good main file back in place right away rather than at the next change.
       if (read?.from === 'backup') await this.commit();
     } catch (error) {
-      this.state = 'new';
+      if (!this.wasClosed()) this.state = 'new';
       await this.lock?.release();
       this.lock = undefined;
       throw error;
@@ -458,6 +460,11 @@ export class LowdbStore implements Store {
   }
 
   // ─── internals ───────────────────────────────────────────────────────────────────────────────
+
+  /** A method call, so TypeScript does not keep narrowing `state` across the awaits in open(). */
+  private wasClosed(): boolean {
+    return this.state === 'closed';
+  }
 
   private data(method: string): StoreData {
     if (this.state !== 'open') throw new StoreClosedError(this.state === 'closed' ? 'closed' : 'not_open', method);

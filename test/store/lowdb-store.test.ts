@@ -156,6 +156,16 @@ describe('LowdbStore group commit', () => {
     expect((await stat(join(dataDir, 'other.json'))).isFile()).toBe(true);
   });
 
+  it('lets close() win over an open() still in progress, leaving the directory unlocked', async () => {
+    const dataDir = await tempDataDir();
+    const store = trackedStore({ dataDir });
+    const opening = store.open();
+    await store.close();
+    await expect(opening).rejects.toThrow(/closed/);
+    await expect(store.listEvents()).rejects.toThrow(/closed/);
+    await expect(readFile(join(dataDir, 'puente.lock'))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
   it('refuses methods before open', async () => {
     const store = trackedStore({ dataDir: await tempDataDir() });
     await expect(store.listEvents()).rejects.toBeInstanceOf(StoreClosedError);

@@ -1,0 +1,22 @@
+/** The mapping engine's public surface. */
+export { API_VERSION, MappingFile, FISCAL_DOCUMENT_SYSTEM, type AsType } from './format.js';
+export {
+  MappingLoadError,
+  compileMappingText,
+  formatIssue,
+  loadMappingFile,
+  type CompiledMapping,
+  type MappingIssue,
+  type MappingProvenance,
+} from './loader.js';
+export { MappingRegistry, loadMappingDirectory, type MappingSelector } from './registry.js';
+export {
+  diffJson,
+  formatDifference,
+  formatGoldenResult,
+  runGoldenTests,
+  type GoldenDifference,
+  type GoldenOptions,
+  type GoldenResult,
+} from './golden.js';
+export { compilePath, PathSyntaxError } from './path.js';
