@@ -145,7 +145,7 @@ export class Preparer {
       return { ...draft, buyer: { ...draft.buyer, identification: normalized } };
     } catch (error) {
       if (!connection.settings.taxId.validateCheckDigit) return draftInput;
-      throw new DomainError('buyer.identification', (error as Error).message.replace(/^buyer\.identification: /, ''));
+      throw error;
     }
   }
 
