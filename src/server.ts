@@ -68,7 +68,7 @@ export async function startPuente(loaded: LoadedConfig, options: StartOptions = 
   });
   if (problems.length) throw new ConfigError(loaded.file, problems);
 
-  const store = new LowdbStore({ dataDir });
+  const store = new LowdbStore({ dataDir, onWarning: (message) => log.warn({ dataDir }, message) });
   await store.open();
   const closers: (() => Promise<void>)[] = [() => store.close()];
   const closeAll = async () => {

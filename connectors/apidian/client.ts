@@ -60,7 +60,7 @@ export interface ApidianClientOptions {
   /** Per-request timeouts in ms. Submits wait on DIAN's SOAP service, so they get more time. */
   timeouts?: Partial<Record<Effect, number>>;
   /** Backoff for network blips on idempotent calls (p-retry options). */
-  retry?: { retries?: number; minTimeout?: number; maxTimeout?: number };
+  retry?: { retries?: number; minTimeout?: number; maxTimeout?: number; maxRetryTime?: number };
 }
 
 /** Raised for APIDIAN's duplicate guard and DIAN's rule 90: the document may already be issued. */
@@ -100,11 +100,12 @@ export class ApidianClient {
   readonly #fetch: typeof globalThis.fetch;
   readonly #logger: ApidianLogger | undefined;
   readonly #timeouts: Record<Effect, number>;
-  readonly #retry: { retries: number; minTimeout: number; maxTimeout: number };
+  readonly #retry: { retries: number; minTimeout: number; maxTimeout: number; maxRetryTime: number };
   readonly #requestsPerMinute: number;
   readonly #limiter: Bottleneck;
   #pausedUntil = 0;
   #resumeTimer: ReturnType<typeof setTimeout> | undefined;
+  #closing: Promise<void> | undefined;
 
   constructor(options: ApidianClientOptions) {
     this.#baseUrl = options.baseUrl.replace(/\/+$/, '');
@@ -112,7 +113,8 @@ export class ApidianClient {
     this.#fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
     this.#logger = options.logger;
     this.#timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
-    this.#retry = { retries: 3, minTimeout: 200, maxTimeout: 2_000, ...options.retry };
+    // Blips only: a few quick tries, bounded in total so a dispatcher lease never runs out here.
+    this.#retry = { retries: 3, minTimeout: 200, maxTimeout: 2_000, maxRetryTime: 20_000, ...options.retry };
     const rpm = options.requestsPerMinute ?? 60;
     if (!Number.isInteger(rpm) || rpm < 1) throw new RangeError('requestsPerMinute must be a whole number ≥ 1');
     this.#requestsPerMinute = rpm;
@@ -142,7 +144,8 @@ export class ApidianClient {
   /** Stops the limiter's refresh timer; queued calls are dropped. */
   async close(): Promise<void> {
     if (this.#resumeTimer) clearTimeout(this.#resumeTimer);
-    await this.#limiter.stop({ dropWaitingJobs: true });
+    this.#closing ??= this.#limiter.stop({ dropWaitingJobs: true });
+    await this.#closing;
   }
 
   // ─── API calls ─────────────────────────────────────────────────────────────────────────────────
@@ -243,6 +246,7 @@ export class ApidianClient {
         retries: this.#retry.retries,
         minTimeout: this.#retry.minTimeout,
         maxTimeout: this.#retry.maxTimeout,
+        maxRetryTime: this.#retry.maxRetryTime,
         randomize: true,
         onFailedAttempt: ({ attemptNumber, retriesLeft }) =>
           this.#logger?.debug({ route: routeName(route), attemptNumber, retriesLeft }, 'apidian request blip, retrying'),

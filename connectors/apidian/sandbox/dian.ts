@@ -99,7 +99,7 @@ export function judge({ company, document, history }: JudgeInput): DianVerdict {
       judged.key === document.key ||
       (judged.typeDocumentId === document.typeDocumentId && judged.fiscalNumber === document.fiscalNumber),
   );
-  if (duplicate) return rejected(document.kind, ['Regla: 90, Rechazo: Documento procesado anteriormente.']);
+  if (duplicate) return rejected(['Regla: 90, Rechazo: Documento procesado anteriormente.']);
 
   const rejections = totalsRejections(document.kind, wire);
 
@@ -123,7 +123,7 @@ export function judge({ company, document, history }: JudgeInput): DianVerdict {
     }
   }
 
-  if (rejections.length) return rejected(document.kind, [...rejections, ...notifications]);
+  if (rejections.length) return rejected([...rejections, ...notifications]);
   return {
     isValid: true,
     statusCode: '00',
@@ -133,8 +133,7 @@ export function judge({ company, document, history }: JudgeInput): DianVerdict {
   };
 }
 
-function rejected(kind: ApidianDocumentKind, messages: string[]): DianVerdict {
-  void kind;
+function rejected(messages: string[]): DianVerdict {
   return {
     isValid: false,
     statusCode: '99',
