@@ -170,7 +170,8 @@ export function cufeInputFromWire(kind: ApidianDocumentKind, wire: ApidianWireDo
   return {
     algorithm,
     secret,
-    id: `${prefix}${String(doc.number).trim()}`,
+    // APIDIAN stores the number as an integer: "0990000001" becomes 990000001 in the XML ID.
+    id: `${prefix}${String(doc.number).trim().replace(/^0+(?=\d)/, '')}`,
     issueDate: date,
     issueTime: `${time}${COLOMBIA_UTC_OFFSET}`,
     lineExtensionAmount: totals.line_extension_amount,

@@ -468,29 +468,25 @@ function line(flavour: DocumentFlavour, linesKey: string) {
 
 export type WireLine = z.output<ReturnType<typeof line>>;
 
-function customer(flavour: DocumentFlavour) {
-  const exportInvoice = flavour === 'export_invoice';
-  const shape = {
-    identification_number: required(identificationNumber),
-    dv: nullable(checkDigit),
-    type_document_identification_id: nullable(inTable(TYPE_DOCUMENT_IDENTIFICATIONS)),
-    type_organization_id: nullable(inTable(TYPE_ORGANIZATIONS)),
-    language_id: nullable(exists()),
-    country_id: nullable(exists()),
-    municipality_id: nullable(exists()),
-    municipality_id_fact: unchecked<string | number>(),
-    municipality_name: nullable(text),
-    state_name: nullable(text),
-    type_regime_id: nullable(inTable(TYPE_REGIMES)),
-    tax_id: nullable(inTable(TAXES)),
-    type_liability_id: nullable(exists()),
-    name: required(text),
-    phone: exportInvoice ? required(string(20)) : nullable(string(20)),
-    address: exportInvoice ? required(text) : nullable(text),
-    email: exportInvoice ? required(email) : nullable(email),
-    merchant_registration: exportInvoice ? required(text) : nullable(text),
-  };
-  return z.looseObject(shape).superRefine((buyer, ctx) => {
+const customerBase = {
+  identification_number: required(identificationNumber),
+  dv: nullable(checkDigit),
+  type_document_identification_id: nullable(inTable(TYPE_DOCUMENT_IDENTIFICATIONS)),
+  type_organization_id: nullable(inTable(TYPE_ORGANIZATIONS)),
+  language_id: nullable(exists()),
+  country_id: nullable(exists()),
+  municipality_id: nullable(exists()),
+  municipality_id_fact: unchecked<string | number>(),
+  municipality_name: nullable(text),
+  state_name: nullable(text),
+  type_regime_id: nullable(inTable(TYPE_REGIMES)),
+  tax_id: nullable(inTable(TAXES)),
+  type_liability_id: nullable(exists()),
+  name: required(text),
+};
+
+function customerRules(flavour: DocumentFlavour) {
+  return (buyer: Record<string, unknown>, ctx: Ctx): void => {
     // InvoiceRequest alone makes dv required for a NIT buyer (Rule::requiredIf on id type 6).
     if (flavour === 'invoice') {
       requireWhen(ctx, buyer, 'dv', looselyEquals(buyer.type_document_identification_id, '6'), validationMessages.required);
@@ -510,7 +506,32 @@ function customer(flavour: DocumentFlavour) {
     if (!isBlank(buyer.dv) && /^\d{1,15}$/.test(id) && /^\d$/.test(String(buyer.dv).trim())) {
       if (Number(String(buyer.dv).trim()) !== nitCheckDigit(id)) fail(ctx, validationMessages.dianDv, ['dv']);
     }
-  });
+  };
+}
+
+function customer(flavour: Exclude<DocumentFlavour, 'export_invoice'>) {
+  return z
+    .looseObject({
+      ...customerBase,
+      phone: nullable(string(20)),
+      address: nullable(text),
+      email: nullable(email),
+      merchant_registration: nullable(text),
+    })
+    .superRefine(customerRules(flavour));
+}
+
+/** InvoiceExportRequest: phone, address, e-mail and merchant registration are required. */
+function exportCustomer() {
+  return z
+    .looseObject({
+      ...customerBase,
+      phone: required(string(20)),
+      address: required(text),
+      email: required(email),
+      merchant_registration: required(text),
+    })
+    .superRefine(customerRules('export_invoice'));
 }
 
 export type WireCustomer = z.output<ReturnType<typeof customer>>;
@@ -822,7 +843,7 @@ const InvoiceExportObject = z
     ...commonOptional,
     type_document_id: typeDocument(2),
     type_operation_id: nullable(typeOperationExists),
-    customer: requiredObject(customer('export_invoice')),
+    customer: requiredObject(exportCustomer()),
     deliveryterms: requiredObject(deliveryTerms),
     payment_form: paymentForm(false),
     allowance_charges: nullableList(documentAllowanceCharge('export_invoice')),

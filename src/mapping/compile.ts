@@ -15,7 +15,6 @@ import {
   FieldName,
   MODIFIER_KEYS,
   PathNode,
-  PathText,
   RESERVED_SOURCE_KEYS,
   SOURCE_KEYS,
   TemplateNode,
@@ -126,7 +125,7 @@ export class MappingCompiler {
   validate<T>(schema: z.ZodType<T>, raw: unknown, at: SourcePath, what: string): T | undefined {
     const parsed = schema.safeParse(raw);
     if (parsed.success) return parsed.data;
-    for (const issue of parsed.error.issues) reportZodIssue(this, issue, at, what);
+    for (const issue of parsed.error.issues) reportZodIssue(this, issue, at, what, raw);
     return undefined;
   }
 
@@ -455,11 +454,6 @@ export class MappingCompiler {
     const name = node.lookup as string;
     const pick = node.pick as string | undefined;
     const lookup = this.lookups[name];
-    if (!lookup) {
-      const known = Object.keys(this.lookups);
-      this.report([...at, 'lookup'], `lookup ${name} is not defined — add it under lookups:${known.length ? ` (defined: ${known.join(', ')})` : ''}`);
-      return undefined;
-    }
     if (node.key === undefined) {
       this.report(at, 'a lookup node needs key: the value to look up, e.g. key: { path: rate, as: string }');
       return undefined;
@@ -467,6 +461,11 @@ export class MappingCompiler {
     const key = isPlainObject(node.key) && this.sourcesOf(node.key).length > 0
       ? this.compileValue(node.key, [...at, 'key'], out)
       : (this.report([...at, 'key'], 'key must be a value node such as { path: rate, as: string }'), undefined);
+    if (!lookup) {
+      const known = Object.keys(this.lookups);
+      this.report([...at, 'lookup'], `lookup ${name} is not defined — add it under lookups:${known.length ? ` (defined: ${known.join(', ')})` : ''}`);
+      return undefined;
+    }
     if (pick !== undefined) {
       const lacking = Object.entries(lookup.entries).filter(([, entry]) => !isPlainObject(entry) || !(pick in entry)).map(([k]) => k);
       if (lacking.length > 0) {
@@ -678,9 +677,26 @@ function keyNoun(keyNode: unknown): string {
   }
 }
 
-export function reportZodIssue(compiler: { report: MappingCompiler['report'] }, issue: z.core.$ZodIssue, at: SourcePath, what: string): void {
+function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
+  let value = raw;
+  for (const key of path) {
+    if (typeof value !== 'object' || value === null) return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}
+
+/** Turns a zod issue into a sentence that says what is wrong and how to fix it, at its node. */
+export function reportZodIssue(
+  compiler: { report: MappingCompiler['report'] },
+  issue: z.core.$ZodIssue,
+  at: SourcePath,
+  what: string,
+  raw: unknown,
+): void {
   const where = [...at, ...(issue.path as (string | number)[])];
   const field = issue.path.length > 0 ? `${issue.path.map(String).join('.')}: ` : '';
+  const input = valueAt(raw, issue.path);
   switch (issue.code) {
     case 'unrecognized_keys':
       for (const key of issue.keys) {
@@ -693,19 +709,28 @@ export function reportZodIssue(compiler: { report: MappingCompiler['report'] }, 
         );
       }
       return;
-    case 'invalid_type': {
-      const received = issue.input === undefined ? 'nothing' : describeValue(issue.input);
+    case 'invalid_type':
       compiler.report(
         where,
-        issue.input === undefined
+        input === undefined
           ? `${field || `${what}: `}is missing — add it (${issue.expected} expected)`
-          : `${field}expected ${issue.expected}, found ${received}`,
+          : `${field}expected ${issue.expected}, found ${describeValue(input)}`,
+      );
+      return;
+    case 'invalid_value':
+      compiler.report(where, `${field}${describeValue(input)} is not allowed — use ${listWords(issue.values.map((v) => JSON.stringify(v)))}`);
+      return;
+    case 'invalid_union': {
+      // Unions of plain types (text | number | …): say which types fit instead of "Invalid input".
+      const expected = [...new Set(issue.errors.flat().filter((e) => e.code === 'invalid_type' && e.path.length === 0).map((e) => (e as { expected: string }).expected))];
+      compiler.report(
+        where,
+        expected.length > 0
+          ? `${field}expected ${listWords(expected)}, found ${describeValue(input)}`
+          : `${field}${describeValue(input)} does not have any of the accepted shapes here — see schemas/mapping.v1.schema.json`,
       );
       return;
     }
-    case 'invalid_value':
-      compiler.report(where, `${field}${describeValue(issue.input)} is not allowed — use ${listWords(issue.values.map((v) => JSON.stringify(v)))}`);
-      return;
     default:
       compiler.report(where, `${field}${issue.message}`);
   }

@@ -313,10 +313,11 @@ export const MappingFile = z
 export type MappingFile = z.infer<typeof MappingFile>;
 
 /**
- * The file with its tree left open: the loader validates the envelope with this, then walks vars and
- * fields node by node with the node schemas above, so each error can point at its own node.
+ * The file with its tree left open: the loader validates the envelope with this, then walks lookups,
+ * vars and fields entry by entry with the schemas above, so each error can point at its own node.
  */
 export const MappingEnvelope = MappingFile.extend({
+  lookups: z.record(z.string().regex(identifier), z.unknown()).optional(),
   vars: z.record(z.string().regex(identifier), z.unknown()).optional(),
   fields: z.record(z.string(), z.unknown()),
 });

@@ -10,6 +10,7 @@ export {
   type MappingProvenance,
 } from './loader.js';
 export { MappingRegistry, loadMappingDirectory, type MappingSelector } from './registry.js';
+export { loadMappingCatalog } from './catalog.js';
 export {
   diffJson,
   formatDifference,

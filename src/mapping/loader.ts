@@ -8,7 +8,6 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
-import { z } from 'zod';
 import { MappingCompiler, reportZodIssue, type CompileIssue, type SourcePath } from './compile.js';
 import { Lookup, MappingEnvelope, type MappingFile, type GoldenTest } from './format.js';
 
@@ -83,9 +82,8 @@ export function compileMappingText(content: string | Uint8Array, file: string): 
   const collected: CompileIssue[] = [];
   const sink = { report: (where: SourcePath, message: string, onKey = false) => collected.push(onKey ? { at: where, message, onKey } : { at: where, message }) };
 
-  const envelope = MappingEnvelope.extend({ lookups: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.unknown()).optional() });
-  const parsed = envelope.safeParse(raw);
-  if (!parsed.success) for (const issue of parsed.error.issues) reportZodIssue(sink, issue, [], 'the mapping file');
+  const parsed = MappingEnvelope.safeParse(raw);
+  if (!parsed.success) for (const issue of parsed.error.issues) reportZodIssue(sink, issue, [], 'the mapping file', raw);
 
   // Walk lookups, vars and fields even when the envelope has problems, so all errors surface at once.
   const rawObject = isRecord(raw) ? raw : {};
@@ -94,7 +92,7 @@ export function compileMappingText(content: string | Uint8Array, file: string): 
     for (const [name, rawLookup] of Object.entries(rawObject.lookups)) {
       const result = Lookup.safeParse(rawLookup);
       if (result.success) lookups[name] = result.data;
-      else for (const issue of result.error.issues) reportZodIssue(sink, issue, ['lookups', name], `lookup ${name}`);
+      else for (const issue of result.error.issues) reportZodIssue(sink, issue, ['lookups', name], `lookup ${name}`, rawLookup);
     }
   }
   const vars = isRecord(rawObject.vars) ? rawObject.vars : {};
