@@ -92,6 +92,10 @@ const MAX_MESSAGE_CHARS = 300;
 const DIAN_UNAVAILABLE = /no (est[aá]|se encuentra) disponible|int[eé]ntelo m[aá]s tarde|reintente/i;
 const ALREADY_SENT = /ya fue enviado anteriormente/i;
 const ACCOUNT_BLOCKED = /inactiva|plan\b|paquete|cantidad de documentos|documentos disponibles|l[ií]mite de documentos|suscripci[oó]n|vencid/i;
+// The account in APIDIAN lacks a resolution, technical key, software or certificate: an admin must configure it.
+const ACCOUNT_UNCONFIGURED = /no (est[aá]|se encuentra) configurad|no tiene .{0,40}configurad/i;
+// PHP errors thrown by APIDIAN's own code on a document shape it does not handle; repeating won't help.
+const PHP_ERROR = /undefined (array key|index|offset|property|variable)|call to a member function|must be of type|argument #\d/i;
 const VALIDATION_TEXT = /given data was invalid|field is required|es obligatorio|es inv[aá]lido|no es v[aá]lido|debe ser|must be|validation|validaci[oó]n/i;
 
 export class ApidianClient {
@@ -380,9 +384,9 @@ function isBlip(error: unknown): boolean {
  * `{success:false, message}` with HTTP 200 — an exception APIDIAN caught (§1.8 A):
  * - DIAN unavailable → retryable.
  * - "ya fue enviado anteriormente" (VALIDATE_BEFORE_SENDING) → ApidianAlreadySentError, to be looked up.
- * - company inactive, plan or document quota exhausted → auth: nothing about the document is wrong and
- *   retrying cannot help until an admin renews the account, which is what `auth` means to the dispatcher
- *   (stop sending for this connection).
+ * - company inactive, plan or document quota exhausted, resolution/software not configured → auth:
+ *   nothing about the document is wrong and retrying cannot help until an admin fixes the account,
+ *   which is what `auth` means to the dispatcher (stop sending for this connection).
  * - anything else: for a read, retryable; for add-to-batch (nothing sent), rejected so a person sees
  *   the message; for a submit, unknown_outcome because the exception may have come after DIAN answered.
  */
@@ -395,7 +399,7 @@ function classifyFailure(failure: FailureBody, status: number, effect: Effect, r
   if (ALREADY_SENT.test(text)) {
     return new ApidianAlreadySentError(`APIDIAN ${route}: document was sent before`, failure.documentKey, { status, messages });
   }
-  if (ACCOUNT_BLOCKED.test(text)) {
+  if (ACCOUNT_BLOCKED.test(text) || ACCOUNT_UNCONFIGURED.test(text)) {
     return new TargetError('auth', `APIDIAN ${route}: account cannot send documents: ${messages[0] ?? ''}`, { status, messages });
   }
   const kind = effect === 'read' ? 'retryable' : effect === 'stage' ? 'rejected' : 'unknown_outcome';
@@ -419,7 +423,7 @@ function classifyForkException(failure: FailureBody, status: number, effect: Eff
     const field = fieldFromMessage(error);
     return new TargetError('rejected', clip(error), { status, messages, ...(field ? { field } : {}) });
   }
-  if (DIAN_UNAVAILABLE.test(error) || ALREADY_SENT.test(error) || ACCOUNT_BLOCKED.test(error)) {
+  if (DIAN_UNAVAILABLE.test(error) || ALREADY_SENT.test(error) || ACCOUNT_BLOCKED.test(error) || ACCOUNT_UNCONFIGURED.test(error) || PHP_ERROR.test(error)) {
     return classifyFailure({ ...failure, message: error }, status, effect, route);
   }
   return new TargetError('retryable', `APIDIAN ${route}: 500 ${messages[0] ?? ''}`.trim(), { status, messages });
@@ -429,10 +433,22 @@ function failureMessages(failure: { message: string; error: string | undefined }
   return [failure.message, failure.error].filter((m): m is string => !!m && m.trim() !== '').map(clip);
 }
 
-/** Laravel summaries name the field: "El campo customer.name es obligatorio." / "The customer.name field is required." */
+/**
+ * Laravel summaries name the field the way Laravel displays attributes (underscores as spaces):
+ * "El campo invoice lines.0.code es obligatorio.", "legal monetary totals.payable amount debe ser
+ * numérico.", "The customer.name field is required." — turned back into a dotted path.
+ */
 function fieldFromMessage(message: string): string | undefined {
-  const match = /\b(?:campo|the)\s+([a-z_][\w]*(?:\.[\w*]+)+|[a-z_]+_[a-z_]+)\b/i.exec(message);
-  return match?.[1];
+  const candidates = [
+    /\bcampo\s+(.+?)\s+(?:es|debe|no|tiene|s[oó]lo)\b/i.exec(message)?.[1],
+    /\bthe\s+(.+?)\s+field\b/i.exec(message)?.[1],
+    // ":attribute debe ser …" has no "campo": only trust it when the attribute is a dotted path.
+    /^(.+?\..+?)\s+(?:debe|es|no|tiene|s[oó]lo)\b/i.exec(message)?.[1],
+  ];
+  for (const candidate of candidates) {
+    if (candidate && /^[a-z][a-z0-9_ ]*(\.[a-z0-9_ *]+)*$/i.test(candidate)) return candidate.trim().replace(/ /g, '_');
+  }
+  return undefined;
 }
 
 /** `Retry-After` in seconds or as an HTTP date; Laravel's `X-RateLimit-Reset` (epoch s) as a fallback. */

@@ -11,7 +11,8 @@ import { StoreLockedError } from '../store/store.js';
 const USAGE = `Usage:
   puente serve                                    start Puente with puente.config.yaml (or $PUENTE_CONFIG)
   puente demo [--url URL] [--token TOKEN]         send signed sample Shopify webhooks and print what was issued
-  puente sandbox apidian [--port N] [--data FILE] run the APIDIAN sandbox on its own
+  puente sandbox apidian [--port N] [--data FILE] [--requests-per-minute N]
+                                                  run the APIDIAN sandbox on its own (default 60 requests/min, as APIDIAN)
 `;
 
 async function serve(): Promise<void> {
@@ -45,15 +46,29 @@ async function serve(): Promise<void> {
 async function sandbox(args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args,
-    options: { port: { type: 'string', default: '3001' }, data: { type: 'string' }, host: { type: 'string', default: '127.0.0.1' } },
+    options: {
+      port: { type: 'string', default: '3001' },
+      data: { type: 'string' },
+      host: { type: 'string', default: '127.0.0.1' },
+      'requests-per-minute': { type: 'string', default: '60' },
+    },
     allowPositionals: true,
   });
   const name = positionals[0];
   if (name !== 'apidian') throw new UsageError(`unknown sandbox "${name ?? ''}"; available: apidian`);
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number, not "${values.port}"`);
+  const requestsPerMinute = Number(values['requests-per-minute']);
+  if (!Number.isInteger(requestsPerMinute) || requestsPerMinute < 1) {
+    throw new UsageError(`--requests-per-minute must be a whole number ≥ 1, not "${values['requests-per-minute']}"`);
+  }
   const { startApidianSandbox, APIDIAN_SANDBOX_DEMO_TOKEN } = await import('../../connectors/apidian/sandbox/index.js');
-  const running = await startApidianSandbox({ port, host: values.host!, ...(values.data ? { dataFile: values.data } : {}) });
+  const running = await startApidianSandbox({
+    port,
+    host: values.host!,
+    requestsPerMinute,
+    ...(values.data ? { dataFile: values.data } : {}),
+  });
   process.stdout.write(
     `APIDIAN sandbox listening at ${running.url}/api/ubl2.1\n` +
       `  demo company token  ${APIDIAN_SANDBOX_DEMO_TOKEN}\n` +
