@@ -336,6 +336,10 @@ export function createApidianTarget(
     batchLimits: { maxDocuments: config.batch.maxDocuments, maxBytes: config.batch.maxBytes, lingerMs: config.batch.lingerMs },
     statusPollMs: config.statusPollMs ?? DEFAULT_STATUS_POLL_MS,
     numberingRanges,
+    numberingFor(kind) {
+      const range = numberingRanges[kind];
+      return range ? { series: range.prefix, firstNumber: range.from, lastNumber: range.to } : undefined;
+    },
     client,
     wireSchema: (kind) => apidianWireSchemas[kind],
     documentKey,

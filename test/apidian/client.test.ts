@@ -341,6 +341,31 @@ describe('ApidianClient classifies failures', () => {
     expect(error.field).toBe('customer.name');
   });
 
+  it('the fork’s summary names attributes with spaces; the field path is rebuilt', async () => {
+    nock(ORIGIN).post('/api/ubl2.1/add-to-batch/invoice/b').reply(500, {
+      success: false,
+      message: 'Error interno del servidor',
+      error: 'El campo invoice lines.0.code es obligatorio. (and 2 more errors)',
+    });
+    const error = await failure(use(client()).addToBatch('invoice', 'b', {}));
+    expect(error.kind).toBe('rejected');
+    expect(error.field).toBe('invoice_lines.0.code');
+  });
+
+  it('the fork’s 500 with a PHP error on add-to-batch is rejected (the document’s shape trips APIDIAN), on status retryable', async () => {
+    const body = { success: false, message: 'Error interno del servidor', error: 'Undefined array key "payment_form_id"' };
+    nock(ORIGIN).post('/api/ubl2.1/add-to-batch/invoice/b').reply(500, body);
+    nock(ORIGIN).post('/api/ubl2.1/status/zip/z').reply(500, body);
+    const c = use(client());
+    expect((await failure(c.addToBatch('invoice', 'b', {}))).kind).toBe('rejected');
+    expect((await failure(c.statusZip('z'))).kind).toBe('retryable');
+  });
+
+  it('200 {success:false} about a missing resolution/software setup is auth', async () => {
+    nock(ORIGIN).post('/api/ubl2.1/add-to-batch/invoice/b').reply(200, { success: false, message: 'El software no está configurado para esta empresa.' });
+    expect((await failure(use(client()).addToBatch('invoice', 'b', {}))).kind).toBe('auth');
+  });
+
   it('the fork’s 500 {success:false,error} with "Unauthenticated." is auth', async () => {
     nock(ORIGIN).post('/api/ubl2.1/send-batch/b').reply(500, { success: false, message: 'Error interno del servidor', error: 'Unauthenticated.' });
     expect((await failure(use(client()).sendBatch('b'))).kind).toBe('auth');
