@@ -22,6 +22,7 @@ export interface DispatcherOptions {
 
 export class Dispatcher {
   private readonly nextPoll = new Map<string, number>();
+  private issued = 0;
 
   constructor(
     private readonly store: Store,
@@ -31,6 +32,11 @@ export class Dispatcher {
     private readonly clock: () => Date = () => new Date(),
     private readonly random: () => number = Math.random,
   ) {}
+
+  /** Documents this dispatcher saw issued; the engine goes again when it grows (notes may be unblocked). */
+  get issuedCount(): number {
+    return this.issued;
+  }
 
   /** After a crash: what was being sent when the process died has an unknown outcome. */
   async recoverInterrupted(): Promise<void> {
@@ -97,6 +103,7 @@ export class Dispatcher {
         const status = await connection.target.status(batch.receipt, outgoing);
         await this.applyOutcomes(batch, status.results);
         if (status.done) {
+          await this.releaseUnsettled(batch, 'the target finished the batch without a verdict for it');
           await this.store.updateBatch(batch.id, { status: 'completed' });
           this.nextPoll.delete(batch.id);
           this.log.info({ batchId: batch.id }, 'batch completed');
@@ -121,14 +128,21 @@ export class Dispatcher {
       }
       try {
         const found = await connection.target.lookup(toOutgoing(document));
-        if (found && found.outcome !== 'failed' && found.outcome !== 'pending') {
-          this.log.info({ documentId: document.id, outcome: found.outcome }, 'reconciled: target already had the document');
+        if (found === null) {
+          // The target has no record of it: sending it now cannot make a second one.
+          await this.store.updateDocument(document.id, { uncertain: false });
+          sendable.push({ ...document, uncertain: false });
+        } else if (found.outcome === 'pending') {
+          // The target is still deciding; ask again when a status poll would, not on every pass.
+          await this.store.updateDocument(document.id, {
+            notBefore: new Date(this.clock().getTime() + this.options.statusPollMs).toISOString(),
+          });
+        } else {
+          // issued / rejected settle it. A lookup that itself failed says nothing about the document,
+          // so it stays uncertain (applyOutcome → retryLater keeps the flag) and is never resent blindly.
+          if (found.outcome !== 'failed') this.log.info({ documentId: document.id, outcome: found.outcome }, 'reconciled: target already had the document');
           await this.applyOutcome(document, found);
-          continue;
         }
-        if (found?.outcome === 'pending') continue; // the target is still deciding; ask again later
-        await this.store.updateDocument(document.id, { uncertain: false });
-        sendable.push({ ...document, uncertain: false });
       } catch (error) {
         await this.retryLater(document, { kind: 'retryable', reason: `lookup failed: ${describe(error)}` });
       }
@@ -153,19 +167,36 @@ export class Dispatcher {
     const outgoing: OutgoingBatch = { batchId: batch.id, kind: batch.kind, series: batch.series, documents: documents.map(toOutgoing) };
     let results: DocumentOutcome[];
     let receipt: Record<string, unknown> | undefined;
+    let submitError: string | undefined;
     try {
       ({ results, receipt } = await connection.target.submit(outgoing));
     } catch (error) {
       // A target must report per document; a throw means we cannot know what it received.
-      results = documents.map((d) => ({ documentId: d.id, outcome: 'failed', kind: 'unknown_outcome', reason: describe(error) }));
+      submitError = describe(error);
+      results = documents.map((d) => ({ documentId: d.id, outcome: 'failed', kind: 'unknown_outcome', reason: submitError! }));
     }
     await this.applyOutcomes(batch, results);
-    const pending = results.some((r) => r.outcome === 'pending');
+    const awaiting = receipt !== undefined && results.some((r) => r.outcome === 'pending');
+    if (!awaiting) await this.releaseUnsettled(batch, 'the target gave no verdict and no receipt to ask for one');
     await this.store.updateBatch(batch.id, {
-      status: pending && receipt ? 'awaiting_result' : 'completed',
+      status: awaiting ? 'awaiting_result' : submitError ? 'failed' : 'completed',
       ...(receipt ? { receipt } : {}),
+      ...(submitError ? { error: `submit failed: ${submitError}; its documents will be looked up before any resend` } : {}),
     });
-    if (pending && receipt) this.nextPoll.set(batch.id, this.clock().getTime() + this.options.statusPollMs);
+    if (awaiting) this.nextPoll.set(batch.id, this.clock().getTime() + this.options.statusPollMs);
+  }
+
+  /**
+   * A batch nobody will ask about again must not keep documents in flight: whatever the target left
+   * undecided (pending without a receipt, missing from a final status) is looked up before a resend.
+   */
+  private async releaseUnsettled(batch: BatchRecord, reason: string): Promise<void> {
+    for (const id of batch.documentIds) {
+      const document = await this.store.getDocument(id);
+      if (document?.status === 'in_flight' && document.batchId === batch.id) {
+        await this.retryLater(document, { kind: 'unknown_outcome', reason });
+      }
+    }
   }
 
   private async applyOutcomes(batch: BatchRecord, results: DocumentOutcome[]): Promise<void> {
@@ -193,6 +224,7 @@ export class Dispatcher {
             issuedAt: this.clock().toISOString(),
           },
         });
+        this.issued++;
         this.log.info({ documentId: document.id, kind: document.kind, fiscalNumber: result.fiscalNumber }, 'document issued');
         return;
       case 'rejected':

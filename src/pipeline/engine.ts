@@ -15,6 +15,7 @@ export interface EngineOptions {
 
 export class PipelineEngine {
   private running = false;
+  private stopped = false;
   private passInProgress: Promise<void> | undefined;
   private again = false;
   private timer: NodeJS.Timeout | undefined;
@@ -30,14 +31,18 @@ export class PipelineEngine {
   ) {}
 
   async start(): Promise<void> {
-    this.running = true;
+    this.stopped = false;
+    // Not running (pokes ignored) until recovery is done: a pass beside it could send a batch that
+    // recovery then takes for one interrupted by the crash. Events stored meanwhile wait in the store.
     await this.dispatcher.recoverInterrupted();
+    this.running = true;
     this.poke();
   }
 
   /** Stops scheduling new passes and waits for the current one to finish. */
   async stop(): Promise<void> {
     this.running = false;
+    this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     await this.passInProgress;
   }
@@ -54,13 +59,21 @@ export class PipelineEngine {
     });
   }
 
-  /** Runs passes until one changes nothing; for tests and the CLI. */
+  /**
+   * Runs passes until one changes nothing, whether or not the engine was started; for tests and the
+   * CLI. It takes the one pass slot, so a poke meanwhile joins it instead of running a second pass
+   * beside it (two passes at once could send the same ready document twice).
+   */
   async drain(): Promise<void> {
-    await this.passInProgress;
-    await this.runPasses();
+    while (this.passInProgress) await this.passInProgress;
+    const run = this.runPasses(true).finally(() => {
+      this.passInProgress = undefined;
+    });
+    this.passInProgress = run;
+    await run;
   }
 
-  private async runPasses(): Promise<void> {
+  private async runPasses(untilQuiet = false): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     let wakeAt: number | undefined;
     do {
@@ -71,7 +84,7 @@ export class PipelineEngine {
         this.log.error({ err: error instanceof Error ? error.message : String(error) }, 'pipeline pass failed');
         wakeAt = Date.now() + this.options.tickMs * 4;
       }
-    } while (this.again && this.running);
+    } while (this.again && !this.stopped && (this.running || untilQuiet));
     if (!this.running) return;
     const delay = Math.max(0, Math.min(this.options.tickMs, (wakeAt ?? Infinity) - Date.now()));
     this.timer = setTimeout(() => this.poke(), delay);
@@ -80,6 +93,7 @@ export class PipelineEngine {
 
   /** One pass over every stage; returns when the next timed work is due. */
   private async pass(): Promise<number | undefined> {
+    const issuedBefore = this.dispatcher.issuedCount;
     const changedEvents = await this.events.processPending();
     const pending = await this.store.listDocuments({ status: 'pending', limit: 1000 });
     let readied = 0;
@@ -87,7 +101,7 @@ export class PipelineEngine {
     const dispatchWake = await this.dispatcher.dispatchReady();
     const pollWake = await this.dispatcher.pollAwaiting();
     // Documents issued in this pass may unblock waiting events and notes; go again if anything moved.
-    if (changedEvents > 0 || readied > 0) this.again = true;
+    if (changedEvents > 0 || readied > 0 || this.dispatcher.issuedCount !== issuedBefore) this.again = true;
     return [dispatchWake, pollWake].filter((v): v is number => v !== undefined).reduce((a, b) => Math.min(a, b), Infinity);
   }
 }

@@ -1,0 +1,242 @@
+/**
+ * The engine's loop: pokes coalesce into one more pass, drain() runs passes until nothing moves,
+ * stop() lets the pass under way finish. The first tests use stages that only count and block (to
+ * see passes, not what they do); the drain tests run the real stages on real Shopify bodies.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { SAMPLE_PAID_ORDER, SAMPLE_PARTIAL_REFUND } from '../../connectors/shopify/samples/index.js';
+import type { Connections } from '../../src/pipeline/connections.js';
+import type { Dispatcher } from '../../src/pipeline/dispatcher.js';
+import { PipelineEngine } from '../../src/pipeline/engine.js';
+import type { EventProcessor } from '../../src/pipeline/event-processor.js';
+import type { Preparer } from '../../src/pipeline/preparer.js';
+import { ManualClock, openTempStore, paidEvent, pipeline, refundEvent, silentLog, type Pipeline, type TempStore } from './harness.js';
+
+/** A promise the test opens by hand. */
+function gate(): { opened: Promise<void>; open: () => void } {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { opened, open };
+}
+
+/** Lets every already-queued callback and store write run. */
+const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
+
+/** Stages that do nothing but count passes; a pass can be held at its start by `hold`. */
+function countingStages() {
+  const stages = {
+    passes: 0,
+    finished: 0,
+    hold: undefined as Promise<void> | undefined,
+    events: {
+      async processPending() {
+        stages.passes++;
+        if (stages.hold) await stages.hold;
+        return 0;
+      },
+    },
+    preparer: { prepare: async () => 'ready' as const },
+    dispatcher: {
+      recoverInterrupted: async () => undefined,
+      dispatchReady: async () => undefined,
+      async pollAwaiting() {
+        stages.finished++;
+        return undefined;
+      },
+    },
+  };
+  return stages;
+}
+
+let temp: TempStore | undefined;
+let p: Pipeline | undefined;
+let engine: PipelineEngine | undefined;
+afterEach(async () => {
+  await engine?.stop();
+  engine = undefined;
+  await temp?.close();
+  temp = undefined;
+  await p?.close();
+  p = undefined;
+});
+
+async function countingEngine() {
+  temp = await openTempStore(new ManualClock().now);
+  const stages = countingStages();
+  engine = new PipelineEngine(
+    temp.store,
+    {} as Connections,
+    stages.events as unknown as EventProcessor,
+    stages.preparer as unknown as Preparer,
+    stages.dispatcher as unknown as Dispatcher,
+    silentLog,
+    // Long enough that no timer pass happens during a test.
+    { tickMs: 600_000 },
+  );
+  return { engine, stages };
+}
+
+describe('poke', () => {
+  it('while a pass runs, any number of pokes make exactly one more pass', async () => {
+    const { engine, stages } = await countingEngine();
+    const held = gate();
+    stages.hold = held.opened;
+    await engine.start();
+    expect(stages.passes).toBe(1);
+
+    for (let i = 0; i < 5; i++) engine.poke();
+    stages.hold = undefined;
+    held.open();
+    await settle();
+    // The first pass, plus one for all five pokes.
+    expect(stages.passes).toBe(2);
+    expect(stages.finished).toBe(2);
+
+    // Idle again: a poke starts a pass at once.
+    engine.poke();
+    await settle();
+    expect(stages.passes).toBe(3);
+  });
+
+  it('before start or after stop starts nothing', async () => {
+    const { engine, stages } = await countingEngine();
+    engine.poke();
+    await settle();
+    expect(stages.passes).toBe(0);
+    await engine.start();
+    await settle();
+    await engine.stop();
+    const after = stages.passes;
+    engine.poke();
+    await settle();
+    expect(stages.passes).toBe(after);
+  });
+});
+
+describe('start', () => {
+  it('runs no pass until crash recovery has finished, even when poked meanwhile', async () => {
+    const { engine, stages } = await countingEngine();
+    const recovered = gate();
+    let recovering = false;
+    stages.dispatcher.recoverInterrupted = async () => {
+      recovering = true;
+      await recovered.opened;
+      recovering = false;
+    };
+    let passesDuringRecovery = 0;
+    const processPending = stages.events.processPending;
+    stages.events.processPending = async () => {
+      if (recovering) passesDuringRecovery++;
+      return processPending();
+    };
+    const starting = engine.start();
+    await settle();
+    engine.poke(); // a webhook stored while the engine is still recovering
+    await settle();
+    expect(stages.passes).toBe(0);
+
+    recovered.open();
+    await starting;
+    await settle();
+    expect(passesDuringRecovery).toBe(0);
+    expect(stages.passes).toBe(1);
+  });
+});
+
+describe('stop', () => {
+  it('waits for the pass in progress to finish', async () => {
+    const { engine, stages } = await countingEngine();
+    const held = gate();
+    stages.hold = held.opened;
+    await engine.start();
+    engine.poke(); // would make another pass, but stop() comes first
+
+    let stopped = false;
+    const stopping = engine.stop().then(() => {
+      stopped = true;
+    });
+    await settle();
+    expect(stopped).toBe(false);
+    expect(stages.finished).toBe(0);
+
+    held.open();
+    await stopping;
+    expect(stages.finished).toBe(1);
+    // No pass starts after stop, not even the one the poke asked for.
+    await settle();
+    expect(stages.passes).toBe(1);
+  });
+});
+
+describe('drain', () => {
+  function realEngine(pl: Pipeline): PipelineEngine {
+    return new PipelineEngine(pl.store, pl.connections, pl.events, pl.preparer, pl.dispatcher, silentLog, { tickMs: 600_000 });
+  }
+
+  it('runs passes until nothing moves: a paid order and its refund end issued, invoice before credit note', async () => {
+    p = await pipeline();
+    engine = realEngine(p);
+    await p.inbox.accept([refundEvent(SAMPLE_PAID_ORDER, SAMPLE_PARTIAL_REFUND), paidEvent(SAMPLE_PAID_ORDER)]);
+    await engine.drain();
+
+    const documents = await p.documents();
+    expect(documents.map((d) => [d.kind, d.status])).toEqual([
+      ['invoice', 'issued'],
+      ['credit_note', 'issued'],
+    ]);
+    expect((await p.store.listEvents()).map((e) => e.status)).toEqual(['processed', 'processed']);
+    expect(p.target.submitted().map((b) => b.kind)).toEqual(['invoice', 'credit_note']);
+  });
+
+  it('also goes on when a pass only issued something: a note waiting for that invoice is prepared in the same drain', async () => {
+    p = await pipeline();
+    p.target.batchLimits = { maxDocuments: 50, maxBytes: 5_000_000, lingerMs: 1000 };
+    engine = realEngine(p);
+    await p.inbox.accept([paidEvent(SAMPLE_PAID_ORDER), refundEvent(SAMPLE_PAID_ORDER, SAMPLE_PARTIAL_REFUND)]);
+    await engine.drain();
+    // The invoice lingers; the note waits for it.
+    expect((await p.documents()).map((d) => [d.kind, d.status])).toEqual([
+      ['invoice', 'ready'],
+      ['credit_note', 'pending'],
+    ]);
+
+    p.clock.advance(1000);
+    await engine.drain();
+    // The invoice was issued by the first pass; the note could then be prepared, so the drain was
+    // not over yet.
+    expect((await p.documents()).map((d) => [d.kind, d.status])).toEqual([
+      ['invoice', 'issued'],
+      ['credit_note', 'ready'],
+    ]);
+  });
+
+  it('while the engine runs, a poke during a drain does not start a second pass beside it', async () => {
+    const { engine, stages } = await countingEngine();
+    await engine.start();
+    await settle();
+    const before = stages.passes;
+
+    let concurrent = 0;
+    let maxConcurrent = 0;
+    const held = gate();
+    const processPending = stages.events.processPending;
+    stages.events.processPending = async () => {
+      concurrent++;
+      maxConcurrent = Math.max(maxConcurrent, concurrent);
+      try {
+        if (stages.passes === before) await held.opened;
+        return await processPending();
+      } finally {
+        concurrent--;
+      }
+    };
+    const draining = engine.drain();
+    await settle();
+    engine.poke();
+    await settle();
+    held.open();
+    await draining;
+    await settle();
+    expect(maxConcurrent).toBe(1);
+  });
+});
