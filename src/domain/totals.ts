@@ -8,8 +8,9 @@
  *   totals.taxTotal            = Σ lines[].taxAmount = Σ taxSummary[].taxAmount
  *   totals.taxInclusiveAmount  = lineExtensionAmount + taxTotal
  *   totals.payableAmount       = taxInclusiveAmount − allowanceTotalAmount + chargeTotalAmount
- * and on every paid line: grossAmount − discountAmount = lineExtensionAmount, and
- * taxAmount = round(lineExtensionAmount × percent / 100) for each of its taxes.
+ * and on every paid line: grossAmount − discountAmount = lineExtensionAmount. Each tax of a
+ * tax-exclusive line is round(lineExtensionAmount × percent / 100); the taxes of a tax-inclusive
+ * line are split so that lineExtensionAmount + taxAmount is exactly the amount charged (computeLine).
  *
  * Every amount is written with exactly the currency's decimals (currency.ts). Two kinds of value are
  * not amounts and keep more precision: tax percents (at least two decimals, "19" → "19.00",
@@ -107,9 +108,12 @@ function computeLine(line: LineDraft, path: string, decimals: number): ComputedL
   const percents = parseTaxPercents(line, path);
   const stated = quantity.times(unitPrice); // exact: no rounding yet
   const taxFactor = sumDecimals(percents).div(100).plus(1);
-  // Net of tax, before any discount, unrounded.
-  const exactGross = line.priceIncludesTax ? stated.div(taxFactor) : stated;
-  const grossAmount = roundHalfUp(exactGross, decimals);
+  // Net of tax, before any discount. A tax-inclusive amount is first rounded to the currency (it is
+  // what the buyer is charged), exactly as the discounted amount is below; because every step is
+  // monotonic, grossAmount ≥ lineExtensionAmount and the reported discount is never negative.
+  const grossAmount = line.priceIncludesTax
+    ? roundHalfUp(roundHalfUp(stated, decimals).div(taxFactor), decimals)
+    : roundHalfUp(stated, decimals);
   const netUnitPrice = unitPriceNetOfTax(line, unitPrice, quantity, grossAmount, decimals);
 
   /*
@@ -140,24 +144,34 @@ function computeLine(line: LineDraft, path: string, decimals: number): ComputedL
 
   const discount = lineDiscount(line, stated, path);
   /*
-   * Tax-inclusive prices: the taxable base is the discounted tax-inclusive amount divided by
-   * (1 + Σ rates), rounded; each tax is then computed from that rounded base exactly as for a
-   * tax-exclusive line. So base + tax may differ by one minor unit from the amount the buyer saw
-   * (1,000,000.00 COP at 19 % → base 840,336.13 + IVA 159,663.86 = 999,999.99). That is correct for
-   * DIAN: its validation requires each TaxAmount to equal TaxableAmount × Percent (rule CAS07/FAS07
-   * family: "el valor del tributo … no corresponde al producto del porcentaje aplicado sobre la base
-   * imponible"), so the base and the rate fix the tax, and nudging the tax to hit the shelf price
-   * would break that rule. The same holds for SIFEN (dLiqIVAItem = dBasGravIVA × iva / 100).
+   * Tax-inclusive prices: the document must equal what the buyer was charged. The charged amount is
+   * A = round(stated − discount); the base is round(A / (1 + Σ rates)) and the line's taxes share
+   * exactly A − base (inclusiveLineTaxes), so base + taxes = A to the last minor unit. The older
+   * rule (each tax = round(base × rate)) turned a 59,900.00 COP order at 19 % into 59,899.99, an
+   * invoice that matches no payment and that merchants and their accountants reject.
+   * The price of that exactness: a tax may differ from round(base × rate) by one minor unit (and
+   * from the exact base × rate by at most one minor unit, for rates adding up to at most 100 %).
+   * DIAN's rule FAX07 ("TaxAmount <> TaxableAmount × Percent") is published without a tolerance
+   * we could confirm; what we can confirm is the APIDIAN sandbox's simulation of it
+   * (connectors/apidian/sandbox/dian.ts), which accepts a line tax within 0.01 of the exact
+   * base × percent — so in COP (2 decimals) every line produced this way passes it (rates on a line
+ * adding up to at most 100 %).
+   * [Unconfirmed for DIAN itself: the 0.01-per-line tolerance is the sandbox's rule.]
+   * Tax-exclusive prices keep tax = round(base × rate): there the base is what was agreed and the
+   * total follows from it.
    */
-  const lineExtension = line.priceIncludesTax
-    ? roundHalfUp(stated.minus(discount).div(taxFactor), decimals)
-    : roundHalfUp(stated.minus(discount), decimals);
+  // What the line comes to after discounts, in the price's own basis: for a tax-inclusive price,
+  // the amount charged (A).
+  const discounted = roundHalfUp(stated.minus(discount), decimals);
+  const lineExtension = line.priceIncludesTax ? roundHalfUp(discounted.div(taxFactor), decimals) : discounted;
   // The discount reported is what makes grossAmount − discountAmount = lineExtensionAmount hold
   // exactly; it absorbs the sub-cent difference between rounding the parts and rounding the whole.
   // Rounding is monotonic, so it is never negative.
   const discountAmount = grossAmount.minus(lineExtension);
 
-  const taxes = line.taxes.map((tax, k) => computedTax(tax, percents[k]!, lineExtension, decimals));
+  const taxes = line.priceIncludesTax
+    ? inclusiveLineTaxes(line.taxes, percents, lineExtension, discounted.minus(lineExtension), decimals)
+    : line.taxes.map((tax, k) => computedTax(tax, percents[k]!, lineExtension, decimals));
   const taxAmount = sumDecimals(taxes.map((t) => new Dec(t.taxAmount)));
 
   return {
@@ -245,13 +259,57 @@ function unitPriceNetOfTax(line: LineDraft, unitPrice: Dec, quantity: Dec, gross
   return formatAtLeast(roundHalfUp(grossAmount.div(quantity), places), decimals);
 }
 
-function computedTax(tax: LineDraft['taxes'][number], percent: Dec, base: Dec, decimals: number): ComputedTax {
+function computedTax(tax: LineDraft['taxes'][number], percent: Dec, base: Dec, decimals: number, amount?: Dec): ComputedTax {
   return {
     ...tax,
     percent: formatAtLeast(percent, 2),
     taxableAmount: formatFixed(base, decimals),
-    taxAmount: formatFixed(roundHalfUp(base.times(percent).div(100), decimals), decimals),
+    taxAmount: formatFixed(amount ?? roundHalfUp(base.times(percent).div(100), decimals), decimals),
   };
+}
+
+/**
+ * The taxes of a tax-inclusive line, adding up to exactly `total` (the charged amount − the base).
+ * With one tax, it is `total`. With several, each starts as round(base × percent) and the few minor
+ * units still missing (or in excess) are moved one at a time, each to the tax whose current amount
+ * lies furthest below (or above) its exact base × percent — ties go to the tax listed first, and a
+ * 0 % tax never takes one. Choosing by distance rather than "the last" or "the largest" keeps every
+ * tax within one minor unit of its exact base × percent, which is what a tolerance check like the
+ * sandbox's FAX07 measures; a fixed "last (or largest) tax takes the remainder" can drift past one
+ * unit with two taxes (10,000.30 COP incl. ICA 0.966 % + IVA 19 %: IVA 1,583.82 against an exact
+ * 1,583.8305) and be rejected.
+ * Bounds: with n taxes of positive rate adding up to P (each at most 100 %), the base and the n
+ * roundings are each off by at most half a unit, so the remainder is under ½·(1 + P + n) ≤ n + ½
+ * units: at most one unit per tax, and so no tax ends more than one unit from round(base × percent).
+ * In practice it is 0 or ±1.
+ * Each moved unit goes to a tax whose rounding went the other way whenever P ≤ 100 %, which keeps
+ * it within one unit of the exact base × percent.
+ */
+function inclusiveLineTaxes(taxes: LineDraft['taxes'], percents: Dec[], base: Dec, total: Dec, decimals: number): ComputedTax[] {
+  const exact = percents.map((p) => base.times(p).div(100));
+  const amounts = exact.map((x) => roundHalfUp(x, decimals));
+  const unit = new Dec(10).pow(-decimals);
+  let missing = total.minus(sumDecimals(amounts)).div(unit).round().toNumber();
+  while (missing !== 0) {
+    const step = missing > 0 ? 1 : -1;
+    let chosen = -1;
+    for (let k = 0; k < amounts.length; k++) {
+      // A 0 % tax must stay 0; a tax already at 0 cannot give a unit back.
+      if (percents[k]!.isZero() || (step < 0 && amounts[k]!.isZero())) continue;
+      if (chosen < 0) {
+        chosen = k;
+        continue;
+      }
+      const drift = amounts[k]!.minus(exact[k]!);
+      const best = amounts[chosen]!.minus(exact[chosen]!);
+      if (step > 0 ? drift.lt(best) : drift.gt(best)) chosen = k;
+    }
+    // Unreachable: with no positive rate the base equals the charged amount and nothing is missing.
+    if (chosen < 0) throw new Error(`tax-inclusive line: ${missing} minor unit(s) of tax with no tax to carry them`);
+    amounts[chosen] = amounts[chosen]!.plus(unit.times(step));
+    missing -= step;
+  }
+  return taxes.map((tax, k) => computedTax(tax, percents[k]!, base, decimals, amounts[k]!));
 }
 
 /**

@@ -1,3 +1,4 @@
+import { Decimal } from 'decimal.js';
 import { describe, expect, it } from 'vitest';
 import { DomainError } from '../../src/errors.js';
 import type { FiscalDocumentDraftInput } from '../../src/domain/fiscal-document.js';
@@ -186,23 +187,115 @@ describe('computeDocument — tax-inclusive prices', () => {
     expect(doc.totals.payableAmount).toBe('119000.00');
   });
 
-  it('lets base + tax differ by one cent from the shelf price, because the tax must be base × rate', () => {
-    // APIDIAN's own credit-note example: 1,000,000 including 19 % IVA.
-    // 1,000,000 / 1.19 = 840,336.134… → 840,336.13; × 0.19 = 159,663.8647 → 159,663.86.
-    const doc = computeDocument(draft([line({ quantity: '1', unitPrice: '1000000', priceIncludesTax: true, taxes: [iva('19')] })]));
-    expect(doc.lines[0]!.lineExtensionAmount).toBe('840336.13');
-    expect(doc.lines[0]!.taxAmount).toBe('159663.86');
-    expect(doc.totals.taxInclusiveAmount).toBe('999999.99');
+  it('makes base + IVA equal what the buyer paid: a 59,900.00 COP final-consumer order', () => {
+    // 59,900 / 1.19 = 50,336.134… → 50,336.13; IVA = 59,900 − 50,336.13 = 9,563.87
+    // (round(base × 19 %) would be 9,563.86 and the invoice 59,899.99).
+    const doc = computeDocument(
+      draft([line({ quantity: '1', unitPrice: '59900.00', priceIncludesTax: true, taxes: [iva('19')] })], {
+        buyer: { name: 'Consumidor final', identification: { type: 'FINAL_CONSUMER', number: '222222222222' } },
+      }),
+    );
+    const l = doc.lines[0]!;
+    expect([l.grossAmount, l.discountAmount, l.lineExtensionAmount, l.netUnitPrice, l.taxAmount]).toEqual([
+      '50336.13',
+      '0.00',
+      '50336.13',
+      '50336.13',
+      '9563.87',
+    ]);
+    expect(l.taxes).toEqual([{ code: 'IVA', percent: '19.00', taxableAmount: '50336.13', taxAmount: '9563.87' }]);
+    expect(doc.taxSummary).toEqual([{ code: 'IVA', percent: '19.00', taxableAmount: '50336.13', taxAmount: '9563.87' }]);
+    expect(doc.totals).toEqual({
+      lineExtensionAmount: '50336.13',
+      taxExclusiveAmount: '50336.13',
+      taxTotal: '9563.87',
+      taxInclusiveAmount: '59900.00',
+      allowanceTotalAmount: '0.00',
+      chargeTotalAmount: '0.00',
+      payableAmount: '59900.00',
+    });
   });
 
-  it('may also land one unit above the shelf price (PYG, 10 %)', () => {
-    // 55,555 / 1.1 = 50,504.54… → 50,505; × 0.10 = 5,050.5 → 5,051; 50,505 + 5,051 = 55,556.
+  it('gives the tax the remainder, within one cent of base × rate (APIDIAN\'s 1,000,000 example)', () => {
+    // 1,000,000 / 1.19 = 840,336.134… → 840,336.13; IVA = 159,663.87 (base × 19 % = 159,663.8647).
+    const doc = computeDocument(draft([line({ quantity: '1', unitPrice: '1000000', priceIncludesTax: true, taxes: [iva('19')] })]));
+    expect(doc.lines[0]!.lineExtensionAmount).toBe('840336.13');
+    expect(doc.lines[0]!.taxAmount).toBe('159663.87');
+    expect(doc.totals.taxInclusiveAmount).toBe('1000000.00');
+    // The APIDIAN sandbox's FAX07 check: |TaxAmount − TaxableAmount × Percent| ≤ 0.01.
+    expect(new Decimal('840336.13').times('0.19').minus('159663.87').abs().lte('0.01')).toBe(true);
+  });
+
+  it('also holds in a currency without decimals (PYG, 10 %)', () => {
+    // 55,555 / 1.1 = 50,504.54… → 50,505; IVA = 55,555 − 50,505 = 5,050 (round(5,050.5) would be 5,051
+    // and the document 55,556).
     const doc = computeDocument(
       draft([line({ quantity: '1', unitPrice: '55555', priceIncludesTax: true, taxes: [{ code: 'IVA', percent: '10' }] })], { currency: 'PYG' }),
     );
     expect(doc.lines[0]!.lineExtensionAmount).toBe('50505');
-    expect(doc.lines[0]!.taxAmount).toBe('5051');
-    expect(doc.totals.payableAmount).toBe('55556');
+    expect(doc.lines[0]!.taxAmount).toBe('5050');
+    expect(doc.totals.payableAmount).toBe('55555');
+  });
+
+  it('rounds the charged amount to the currency first, then takes the tax out of it', () => {
+    // 1.5 kg × 3,999.99 = 5,999.985 → charged 5,999.99; / 1.19 = 5,042.008… → 5,042.01; IVA 957.98.
+    const doc = computeDocument(draft([line({ quantity: '1.5', unitPrice: '3999.99', priceIncludesTax: true, taxes: [iva('19')] })]));
+    const l = doc.lines[0]!;
+    expect([l.grossAmount, l.discountAmount, l.lineExtensionAmount, l.taxAmount]).toEqual(['5042.01', '0.00', '5042.01', '957.98']);
+    expect(doc.totals.payableAmount).toBe('5999.99');
+  });
+
+  it('with several taxes, moves the missing cent to the tax whose rounding went furthest the other way', () => {
+    // 10,000.30 incl. ICA 0.966 % + IVA 19 %: base 10,000.30 / 1.19966 = 8,335.946… → 8,335.95, so the
+    // taxes must add up to 1,664.35. Rounded: ICA 80.525277 → 80.53 (+0.0047), IVA 1,583.8305 →
+    // 1,583.83 (−0.0005): one cent too many, taken from ICA, which rounding had raised most.
+    // Giving it to the last or the largest tax (IVA 1,583.82, 0.0105 off) would fail a 0.01 check.
+    const doc = computeDocument(
+      draft([line({ quantity: '1', unitPrice: '10000.30', priceIncludesTax: true, taxes: [{ code: 'ICA', percent: '0.966' }, iva('19')] })]),
+    );
+    const l = doc.lines[0]!;
+    expect(l.lineExtensionAmount).toBe('8335.95');
+    expect(l.taxes.map((t) => [t.code, t.taxableAmount, t.taxAmount])).toEqual([
+      ['ICA', '8335.95', '80.52'],
+      ['IVA', '8335.95', '1583.83'],
+    ]);
+    expect(l.taxAmount).toBe('1664.35');
+    expect(doc.totals.payableAmount).toBe('10000.30');
+  });
+
+  it('with equally far taxes, moves the cent on the tax listed first, and never on a 0 % tax', () => {
+    // 10,000 incl. two 8 % taxes and a 0 % one: base 10,000 / 1.16 = 8,620.689… → 8,620.69; each 8 %
+    // tax 689.6552 → 689.66, one cent too many in total (1,379.31 is due); both drift +0.0048, so the
+    // first listed gives the cent back.
+    const doc = computeDocument(
+      draft([
+        line({
+          quantity: '1',
+          unitPrice: '10000',
+          priceIncludesTax: true,
+          taxes: [iva('0'), { code: 'INC', percent: '8' }, { code: 'ICUI', percent: '8' }],
+        }),
+      ]),
+    );
+    const l = doc.lines[0]!;
+    expect(l.taxes.map((t) => [t.code, t.taxAmount])).toEqual([
+      ['IVA', '0.00'],
+      ['INC', '689.65'],
+      ['ICUI', '689.66'],
+    ]);
+    expect(doc.totals.payableAmount).toBe('10000.00');
+  });
+
+  it('keeps tax-exclusive lines at round(base × rate), even when that is a cent off a round total', () => {
+    // 50,336.13 + 19 % = 50,336.13 + 9,563.86 (9,563.8647): the base is what was agreed.
+    const doc = computeDocument(draft([line({ quantity: '1', unitPrice: '50336.13', taxes: [iva('19')] })]));
+    expect(doc.lines[0]!.taxAmount).toBe('9563.86');
+    expect(doc.totals.payableAmount).toBe('59899.99');
+  });
+
+  it('takes the whole inclusive amount as base when the line carries no tax', () => {
+    const doc = computeDocument(draft([line({ quantity: '3', unitPrice: '333.335', priceIncludesTax: true })]));
+    expect([doc.lines[0]!.lineExtensionAmount, doc.lines[0]!.taxAmount]).toEqual(['1000.01', '0.00']);
   });
 
   it('treats discounts as tax-inclusive too, and reports them net of tax', () => {
