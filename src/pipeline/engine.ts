@@ -76,17 +76,22 @@ export class PipelineEngine {
   private async runPasses(untilQuiet = false): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     let wakeAt: number | undefined;
+    let failed = false;
     do {
       this.again = false;
       try {
         wakeAt = await this.pass();
+        failed = false;
       } catch (error) {
         this.log.error({ err: error instanceof Error ? error.message : String(error) }, 'pipeline pass failed');
-        wakeAt = Date.now() + this.options.tickMs * 4;
+        failed = true;
       }
     } while (this.again && !this.stopped && (this.running || untilQuiet));
     if (!this.running) return;
-    const delay = Math.max(0, Math.min(this.options.tickMs, (wakeAt ?? Infinity) - Date.now()));
+    // After a failed pass (a store write refused, say) back off instead of failing every tick.
+    const delay = failed
+      ? this.options.tickMs * 4
+      : Math.max(0, Math.min(this.options.tickMs, (wakeAt ?? Infinity) - Date.now()));
     this.timer = setTimeout(() => this.poke(), delay);
     this.timer.unref();
   }

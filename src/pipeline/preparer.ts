@@ -51,6 +51,7 @@ export class Preparer {
     const used: RunnableMapping[] = [];
     try {
       const fiscal = await this.buildFiscalDocument(document, connection, reference, used);
+      if (fiscal === 'wait_for_notes') return 'waiting';
       if (fiscal === 'nothing_to_credit') {
         await this.store.updateDocument(document.id, {
           status: 'skipped',
@@ -108,11 +109,12 @@ export class Preparer {
     connection: Connection,
     reference: DocumentRecord | undefined,
     used: RunnableMapping[],
-  ): Promise<FiscalDocument | 'nothing_to_credit'> {
+  ): Promise<FiscalDocument | 'nothing_to_credit' | 'wait_for_notes'> {
     const issuedAt = isoInTimeZone(this.clock(), connection.settings.timezone);
     let draftInput: unknown;
     if (document.subjectId === 'annulment' && reference?.fiscal) {
       const credited = await this.creditedSoFar(document, reference);
+      if (credited === 'wait') return 'wait_for_notes';
       const remainder = creditForRemainder(reference.fiscal, credited, {
         issuedAt,
         description: 'Anulación: pedido cancelado',
@@ -163,11 +165,17 @@ export class Preparer {
     return { order: invoiceEvent?.payload, refund: payload, issuedAt, shop };
   }
 
-  private async creditedSoFar(document: DocumentRecord, invoice: DocumentRecord): Promise<FiscalDocument[]> {
-    const notes = await this.store.listDocuments({ orderId: document.orderId, kind: 'credit_note', limit: 1000 });
-    return notes
-      .filter((n) => n.id !== document.id && n.referenceDocumentId === invoice.id && n.fiscal && n.status !== 'skipped')
-      .map((n) => n.fiscal!);
+  /**
+   * The credit notes the annulment must not credit again: those the target accepted. While another
+   * note for the same invoice is still on its way, the annulment waits, so the remainder it credits
+   * is final; a note the target rejected was never legally issued and credits nothing.
+   */
+  private async creditedSoFar(document: DocumentRecord, invoice: DocumentRecord): Promise<FiscalDocument[] | 'wait'> {
+    const notes = (await this.store.listDocuments({ orderId: document.orderId, kind: 'credit_note', limit: 1000 })).filter(
+      (n) => n.id !== document.id && n.referenceDocumentId === invoice.id,
+    );
+    if (notes.some((n) => n.status === 'pending' || n.status === 'ready' || n.status === 'in_flight')) return 'wait';
+    return notes.filter((n) => n.status === 'issued' && n.fiscal).map((n) => n.fiscal!);
   }
 
   private mappingFor(

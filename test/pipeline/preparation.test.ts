@@ -246,10 +246,20 @@ describe('an annulment (order cancelled after its invoice)', () => {
     await p.prepareAll();
     await p.receive(cancelEvent(SAMPLE_PAID_ORDER, { cancelledAt: SAMPLE_CANCELLED_AT, reason: 'customer', refunds: [SAMPLE_PARTIAL_REFUND] }));
 
+    // While the refund's credit note is still on its way, the annulment waits: what remains to
+    // credit is only known once that note is issued.
+    expect((await p.documents()).map((d) => [d.subjectId ?? null, d.status])).toEqual([
+      [null, 'issued'],
+      [SAMPLE_PARTIAL_REFUND.id.toString(), 'ready'],
+      ['annulment', 'pending'],
+    ]);
+    await issueReady();
+    await p.prepareAll();
+
     const documents = await p.documents();
     expect(documents.map((d) => [d.kind, d.subjectId ?? null, d.status])).toEqual([
       ['invoice', null, 'issued'],
-      ['credit_note', SAMPLE_PARTIAL_REFUND.id.toString(), 'ready'],
+      ['credit_note', SAMPLE_PARTIAL_REFUND.id.toString(), 'issued'],
       ['credit_note', 'annulment', 'ready'],
     ]);
     const [invoice, refundNote, annulment] = documents;
@@ -277,6 +287,8 @@ describe('an annulment (order cancelled after its invoice)', () => {
     await p.receive(
       cancelEvent(SAMPLE_PAID_ORDER, { cancelledAt: SAMPLE_CANCELLED_AT, reason: 'customer', refunds: [SAMPLE_PARTIAL_REFUND, SAMPLE_CANCELLATION_REFUND] }),
     );
+    await issueReady();
+    await p.prepareAll();
 
     const documents = await p.documents();
     const annulment = documents.find((d) => d.subjectId === 'annulment')!;
@@ -284,7 +296,7 @@ describe('an annulment (order cancelled after its invoice)', () => {
     expect(annulment.attention).toMatchObject({ kind: 'skipped' });
     expect(annulment.number).toBeUndefined();
     expect(annulment.fiscal).toBeUndefined();
-    const notes = documents.filter((d) => d.kind === 'credit_note' && d.status === 'ready');
+    const notes = documents.filter((d) => d.kind === 'credit_note' && d.status === 'issued');
     expect(notes).toHaveLength(2);
     const invoice = documents.find((d) => d.kind === 'invoice')!;
     expect(notes.reduce((sum, n) => sum.plus(payable(n.fiscal)), new Decimal(0)).toFixed(2)).toBe(payable(invoice.fiscal).toFixed(2));
