@@ -15,6 +15,12 @@ import type { Connection, Connections } from './connections.js';
 
 export interface DispatcherOptions {
   statusPollMs: number;
+  /**
+   * How long a batch may wait for the target's verdict. Past it, its undecided documents are looked
+   * up individually (and resent only if the target has no record), so a receipt the target lost can
+   * never hold documents forever. Default 1 hour.
+   */
+  verdictDeadlineMs?: number;
   /** Backoff after a retryable failure: base × 2^attempts, capped, with jitter. */
   retryBaseMs?: number;
   retryMaxMs?: number;
@@ -98,6 +104,13 @@ export class Dispatcher {
       }
       const connection = this.connections.get(batch.connectionId);
       if (!connection || !batch.receipt) continue;
+      if (now - Date.parse(batch.createdAt) > (this.options.verdictDeadlineMs ?? 60 * 60_000)) {
+        await this.releaseUnsettled(batch, 'no verdict from the target within the deadline');
+        await this.store.updateBatch(batch.id, { status: 'failed', error: 'no verdict within the deadline; documents will be looked up one by one' });
+        this.nextPoll.delete(batch.id);
+        this.log.warn({ batchId: batch.id }, 'batch verdict deadline passed');
+        continue;
+      }
       const outgoing = await this.outgoingFor(batch);
       try {
         const status = await connection.target.status(batch.receipt, outgoing);

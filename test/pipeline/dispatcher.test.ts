@@ -188,6 +188,28 @@ describe('outcomes', () => {
     expect((await p.store.getBatch(batch!.id))!.status).toBe('completed');
   });
 
+  it('a batch with no verdict past the deadline releases its documents for a look-up, never a blind resend', async () => {
+    p = await pipeline({ dispatcher: { verdictDeadlineMs: 60_000 } });
+    const id = await oneReadyInvoice();
+    p.target.submitScripts.push(answer((batch) => ({ results: [{ documentId: batch.documents[0]!.documentId, outcome: 'pending' }], receipt: { zipKey: 'lost' } })));
+    await p.dispatcher.dispatchReady();
+    const [batch] = await p.store.listBatches();
+
+    p.clock.advance(60_001);
+    await p.dispatcher.pollAwaiting();
+    expect(p.target.calls.filter((c) => c.call === 'status')).toHaveLength(0);
+    expect((await p.store.getBatch(batch!.id))!.status).toBe('failed');
+    const released = await p.document(id);
+    expect(released).toMatchObject({ status: 'ready', uncertain: true });
+
+    // The next send first asks the target; it has the document, so nothing is sent again.
+    p.target.lookupScripts.push((document) => issued(document));
+    p.clock.advance(10 * 60_000);
+    await p.dispatcher.dispatchReady();
+    expect(p.target.trace()).toEqual([`submit:${id}`, `lookup:${id}`]);
+    expect((await p.document(id)).status).toBe('issued');
+  });
+
   it('failed retryable: back to ready, not before a backoff in the future, attempts counted', async () => {
     p = await pipeline({ dispatcher: { retryBaseMs: 1000 }, random: () => 0.5 });
     const id = await oneReadyInvoice();
