@@ -28,6 +28,8 @@ export interface DispatcherOptions {
 
 export class Dispatcher {
   private readonly nextPoll = new Map<string, number>();
+  /** Connections the target told to slow down (429/503 + Retry-After): nothing is sent before. */
+  private readonly pausedUntil = new Map<string, number>();
   private issued = 0;
 
   constructor(
@@ -65,7 +67,8 @@ export class Dispatcher {
   async dispatchReady(): Promise<number | undefined> {
     let wakeAt: number | undefined;
     const now = this.clock().getTime();
-    const ready = await this.store.listDocuments({ status: 'ready', limit: 1000 });
+    // Oldest first, so documents reach the target in the order they were numbered.
+    const ready = (await this.store.listDocuments({ status: 'ready', limit: 1000 })).reverse();
     const groups = new Map<string, DocumentRecord[]>();
     for (const document of ready) {
       const due = document.notBefore ? Date.parse(document.notBefore) : 0;
@@ -79,6 +82,11 @@ export class Dispatcher {
     for (const documents of groups.values()) {
       const connection = this.connections.get(documents[0]!.connectionId);
       if (!connection) continue;
+      const paused = this.pausedUntil.get(connection.id) ?? 0;
+      if (paused > now) {
+        wakeAt = Math.min(wakeAt ?? paused, paused);
+        continue;
+      }
       const sendable = await this.reconcileUncertain(connection, documents);
       if (!sendable.length) continue;
       const { maxDocuments, lingerMs } = connection.target.batchLimits;
@@ -271,6 +279,11 @@ export class Dispatcher {
     const { retryBaseMs = 1000, retryMaxMs = 10 * 60_000 } = this.options;
     const backoff = Math.min(retryMaxMs, retryBaseMs * 2 ** Math.min(document.attempts, 20));
     const delay = failure.kind === 'rate_limited' && failure.retryAfterMs !== undefined ? failure.retryAfterMs : backoff / 2 + (this.random() * backoff) / 2;
+    if (failure.kind === 'rate_limited') {
+      // The limit is the account's, not the document's: hold the whole connection, not just this one.
+      const until = this.clock().getTime() + delay;
+      this.pausedUntil.set(document.connectionId, Math.max(this.pausedUntil.get(document.connectionId) ?? 0, until));
+    }
     await this.store.updateDocument(document.id, {
       status: 'ready',
       batchId: undefined,

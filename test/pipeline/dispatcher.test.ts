@@ -245,6 +245,23 @@ describe('outcomes', () => {
     expect(document.notBefore).toBe(new Date(p.clock.time + 7000).toISOString());
   });
 
+  it('rate_limited pauses the whole connection until Retry-After, not only the document that hit it', async () => {
+    p = await pipeline({ dispatcher: { retryBaseMs: 10 } });
+    const first = await oneReadyInvoice();
+    p.target.submitScripts.push(
+      answer((batch) => ({ results: [{ documentId: batch.documents[0]!.documentId, outcome: 'failed', kind: 'rate_limited', reason: 'HTTP 429', retryAfterMs: 7000 }] })),
+    );
+    await p.dispatcher.dispatchReady();
+    // Another document becomes ready (and due) while the account is limited: it must wait too.
+    const [second] = await readyInvoices(1, { from: 50 });
+    p.clock.advance(6000);
+    expect(await p.dispatcher.dispatchReady()).toBe(p.clock.time + 1000);
+    expect(p.target.submitted()).toHaveLength(1);
+    p.clock.advance(1000);
+    await p.dispatcher.dispatchReady();
+    expect(p.target.trace()).toEqual([`submit:${first}`, `submit:${first},${second}`]);
+  });
+
   it('failed unknown_outcome: uncertain; the next dispatch looks it up first and, found issued, does not resend', async () => {
     p = await pipeline();
     const id = await oneReadyInvoice();
