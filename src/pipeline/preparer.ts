@@ -84,10 +84,10 @@ export class Preparer {
       const checked = connection.target.wireSchema(document.kind).safeParse(wire);
       if (!checked.success) {
         const issue = checked.error.issues[0]!;
-        throw new MappingError(
-          formatZodPath(issue.path),
-          `the ${connection.target.name} document is not valid: ${issue.message} (mapping ${wireMapping.id})`,
-        );
+        const where = formatZodPath(issue.path);
+        // Targets may phrase messages with their API's own placeholder for the field (Laravel's :attribute).
+        const message = issue.message.replaceAll(':attribute', where || 'the document');
+        throw new MappingError(where, `the ${connection.target.name} document is not valid: ${message} (mapping ${wireMapping.id})`);
       }
       await this.store.updateDocument(document.id, {
         status: 'ready',
