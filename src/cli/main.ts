@@ -11,8 +11,8 @@ import { StoreLockedError } from '../store/store.js';
 const USAGE = `Usage:
   puente serve                                    start Puente with puente.config.yaml (or $PUENTE_CONFIG)
   puente demo [--url URL] [--token TOKEN]         send signed sample Shopify webhooks and print what was issued
-  puente sandbox apidian [--port N] [--data FILE] [--requests-per-minute N]
-                                                  run the APIDIAN sandbox on its own (default 60 requests/min, as APIDIAN)
+  puente sandbox NAME [--port N] [--data FILE] [--requests-per-minute N]
+                                                  run an invoicing API's sandbox on its own (NAME: apidian, …)
 `;
 
 async function serve(): Promise<void> {
@@ -50,30 +50,31 @@ async function sandbox(args: string[]): Promise<void> {
       port: { type: 'string', default: '3001' },
       data: { type: 'string' },
       host: { type: 'string', default: '127.0.0.1' },
-      'requests-per-minute': { type: 'string', default: '60' },
+      'requests-per-minute': { type: 'string' },
     },
     allowPositionals: true,
   });
-  const name = positionals[0];
-  if (name !== 'apidian') throw new UsageError(`unknown sandbox "${name ?? ''}"; available: apidian`);
+  const { targetTypes } = await import('../../connectors/index.js');
+  const name = positionals[0] ?? '';
+  const type = targetTypes[name];
+  if (!type) throw new UsageError(`unknown sandbox "${name}"; available: ${Object.keys(targetTypes).join(', ')}`);
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number, not "${values.port}"`);
-  const requestsPerMinute = Number(values['requests-per-minute']);
-  if (!Number.isInteger(requestsPerMinute) || requestsPerMinute < 1) {
+  const requestsPerMinute = values['requests-per-minute'] === undefined ? undefined : Number(values['requests-per-minute']);
+  if (requestsPerMinute !== undefined && (!Number.isInteger(requestsPerMinute) || requestsPerMinute < 1)) {
     throw new UsageError(`--requests-per-minute must be a whole number ≥ 1, not "${values['requests-per-minute']}"`);
   }
-  const { startApidianSandbox, APIDIAN_SANDBOX_DEMO_TOKEN } = await import('../../connectors/apidian/sandbox/index.js');
-  const running = await startApidianSandbox({
+  const running = await type.startSandbox({
     port,
     host: values.host!,
-    requestsPerMinute,
+    ...(requestsPerMinute ? { requestsPerMinute } : {}),
     ...(values.data ? { dataFile: values.data } : {}),
   });
   process.stdout.write(
-    `APIDIAN sandbox listening at ${running.url}/api/ubl2.1\n` +
-      `  demo company token  ${APIDIAN_SANDBOX_DEMO_TOKEN}\n` +
-      `  documents           GET ${running.url}/_sandbox/documents\n` +
-      `  faults              POST ${running.url}/_sandbox/faults\n` +
+    `${name} sandbox listening at ${running.baseUrl}\n` +
+      running.notes.map((line) => `  ${line}\n`).join('') +
+      `  documents           GET ${running.origin}/_sandbox/documents\n` +
+      `  faults              POST ${running.origin}/_sandbox/faults\n` +
       (values.data ? `  state               ${values.data}\n` : '  state               in memory (use --data FILE to keep it)\n'),
   );
   const stop = async () => {

@@ -96,7 +96,7 @@ describe('a paid Shopify order becomes a DIAN invoice, end to end', () => {
     sandbox = await startCli(
       ['sandbox', 'apidian', '--port', '0', '--requests-per-minute', '1000', '--data', `${dataDir}/sandbox.json`],
       {},
-      /APIDIAN sandbox listening at (http:\/\/[\d.:]+)\/api/,
+      /apidian sandbox listening at (http:\/\/[\d.:]+)\/api/,
     );
     const config = writeYaml(dataDir, 'puente.config.yaml', configFor(sandbox.url, dataDir));
     puente = await startCli(['serve'], { PUENTE_CONFIG: config }, /Puente is running at (http:\/\/[\d.:]+)/);
