@@ -30,6 +30,16 @@ export interface SourceEvent {
   orderId: string;
   /** Refund id, for order.refunded. */
   refundId?: string;
+  /**
+   * Identifies one change to the order (an edit id, or the order's update timestamp), for
+   * order.edited / order.updated: a debit note answers exactly one change.
+   */
+  editId?: string;
+  /**
+   * Everything the store has charged for the order so far, as a decimal string in the order's
+   * currency, refunds not deducted. A raise after invoicing calls for a debit note.
+   */
+  orderTotal?: string;
   /** When the source says it happened, with offset. */
   occurredAt?: string;
   payload: unknown;

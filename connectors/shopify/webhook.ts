@@ -2,6 +2,7 @@
  * Receives Shopify HTTPS webhook deliveries: verifies them with @shopify/shopify-api on the raw
  * bytes, then turns them into SourceEvents. Answers with a verdict and never throws for bad input.
  */
+import { Decimal } from 'decimal.js';
 import '@shopify/shopify-api/adapters/node';
 import { ApiVersion, LogSeverity, shopifyApi } from '@shopify/shopify-api';
 import type { SourceEvent, SourceEventKind, WebhookRequest, WebhookVerdict } from '../../src/connector.js';
@@ -102,6 +103,8 @@ function timestamp(value: unknown): string | undefined {
 interface OrderRef {
   orderId: string;
   refundId?: string;
+  /** One change to the order: the edit's id (orders/edited) or the order's updated_at (orders/updated). */
+  editId?: string;
   /** When the body says the change happened; used when X-Shopify-Triggered-At is absent. */
   bodyTimestamp?: string;
 }
@@ -120,13 +123,37 @@ function orderRefFromBody(topic: string, kind: SourceEventKind, body: Record<str
     const edit = body.order_edit;
     const orderId = isRecord(edit) ? shopifyId(edit.order_id) : undefined;
     if (!orderId) return `${topic} body has no numeric order_edit.order_id`;
-    return { orderId, bodyTimestamp: isRecord(edit) ? timestamp(edit.created_at) : undefined };
+    const editId = isRecord(edit) ? shopifyId(edit.id) : undefined;
+    return { orderId, ...(editId ? { editId } : {}), bodyTimestamp: isRecord(edit) ? timestamp(edit.created_at) : undefined };
   }
   const orderId = shopifyId(body.id);
   if (!orderId) return `${topic} body has no numeric order id (\`id\`)`;
   const bodyTimestamp =
     kind === 'order.cancelled' ? (timestamp(body.cancelled_at) ?? timestamp(body.updated_at)) : timestamp(body.updated_at);
-  return { orderId, bodyTimestamp };
+  const editId = kind === 'order.updated' ? timestamp(body.updated_at) : undefined;
+  return { orderId, ...(editId ? { editId } : {}), bodyTimestamp };
+}
+
+const MONEY = /^-?\d+(\.\d+)?$/;
+
+/**
+ * What the order has charged so far, refunds not deducted: `current_total_price` (which Shopify
+ * lowers on refunds and moves with edits) plus every successful refund transaction. Undefined when
+ * the body does not say, so no debit note is ever inferred from a missing figure.
+ */
+function chargedTotal(body: Record<string, unknown>): string | undefined {
+  const current = body.current_total_price ?? body.total_price;
+  if (typeof current !== 'string' || !MONEY.test(current)) return undefined;
+  let total = new Decimal(current);
+  for (const refund of Array.isArray(body.refunds) ? body.refunds : []) {
+    if (!isRecord(refund) || !Array.isArray(refund.transactions)) continue;
+    for (const transaction of refund.transactions) {
+      if (!isRecord(transaction) || transaction.kind !== 'refund' || transaction.status !== 'success') continue;
+      if (typeof transaction.amount !== 'string' || !MONEY.test(transaction.amount)) return undefined;
+      total = total.plus(transaction.amount);
+    }
+  }
+  return total.toFixed();
 }
 
 function resolveApiVersion(requested: string | undefined): ApiVersion {
@@ -229,6 +256,11 @@ export function createShopifyWebhookReceiver(options: ShopifyWebhookReceiverOpti
       apiVersion: check.apiVersion,
     };
     if (ref.refundId) event.refundId = ref.refundId;
+    if (ref.editId) event.editId = ref.editId;
+    if (ref.refundId === undefined && kind !== 'order.edited') {
+      const total = chargedTotal(body);
+      if (total) event.orderTotal = total;
+    }
     if (check.eventId) event.eventId = check.eventId;
     const occurredAt = timestamp(check.triggeredAt) ?? ref.bodyTimestamp;
     if (occurredAt) event.occurredAt = occurredAt;

@@ -61,6 +61,7 @@ export class EventProcessor {
         eventId: event.id,
         series: connection.target.numberingFor?.(planned.subject.kind)?.series ?? '',
         ...(planned.referenceDocumentId ? { referenceDocumentId: planned.referenceDocumentId } : {}),
+        ...(event.orderTotal && planned.subject.kind !== 'credit_note' ? { sourceTotal: event.orderTotal } : {}),
       });
       documentIds.push(document.id);
       this.log.info(

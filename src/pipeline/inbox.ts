@@ -34,6 +34,8 @@ export class Inbox {
           topic: event.topic,
           orderId: event.orderId,
           ...(event.refundId ? { refundId: event.refundId } : {}),
+          ...(event.editId ? { editId: event.editId } : {}),
+          ...(event.orderTotal ? { orderTotal: event.orderTotal } : {}),
           ...(event.occurredAt ? { occurredAt: event.occurredAt } : {}),
           receivedAt,
           payload: event.payload,

@@ -5,6 +5,7 @@
  * It is a pure function so every rule is testable without a store or a clock.
  */
 import type { SourceEvent } from '../connector.js';
+import { Dec } from '../domain/money.js';
 import type { DocumentRecord } from '../store/store.js';
 import { documentKey, type DocumentSubject } from './keys.js';
 
@@ -24,7 +25,15 @@ export interface LedgerPolicy {
   trigger: 'paid';
 }
 
-type LedgerEvent = Pick<SourceEvent, 'source' | 'kind' | 'orderId' | 'refundId'>;
+type LedgerEvent = Pick<SourceEvent, 'source' | 'kind' | 'orderId' | 'refundId' | 'editId' | 'orderTotal'>;
+
+/** The highest store total an invoice or debit note of the order already accounts for. */
+function billedSourceTotal(documents: readonly DocumentRecord[]): Dec | undefined {
+  const totals = documents
+    .filter((d) => (d.kind === 'invoice' || d.kind === 'export_invoice' || d.kind === 'debit_note') && d.sourceTotal)
+    .map((d) => new Dec(d.sourceTotal!));
+  return totals.length ? Dec.max(...totals) : undefined;
+}
 
 export function decide(event: LedgerEvent, orderDocuments: readonly DocumentRecord[], policy: LedgerPolicy): LedgerDecision {
   const invoice = orderDocuments.find((d) => d.kind === 'invoice' || d.kind === 'export_invoice');
@@ -51,6 +60,15 @@ export function decide(event: LedgerEvent, orderDocuments: readonly DocumentReco
       if (!invoice) return { action: 'wait', note: 'cancelled before it was invoiced: nothing to annul unless an invoice appears' };
       if (annulment) return { action: 'ignore', note: `order already annulled by credit note ${annulment.id}` };
       return { action: 'create', documents: [plan({ kind: 'credit_note', annulment: true }, invoice.id)] };
+    }
+    case 'order.updated':
+    case 'order.edited': {
+      if (!invoice) return { action: 'ignore', note: 'not invoiced yet: the invoice will carry the order as it is then' };
+      if (annulment) return { action: 'ignore', note: `order was annulled by credit note ${annulment.id}` };
+      const billed = billedSourceTotal(orderDocuments);
+      if (!event.orderTotal || !event.editId || !billed) return { action: 'ignore', note: 'the change does not say the order\'s total' };
+      if (!new Dec(event.orderTotal).gt(billed)) return { action: 'ignore', note: 'the order total did not rise above what was invoiced' };
+      return { action: 'create', documents: [plan({ kind: 'debit_note', editId: event.editId }, invoice.id)] };
     }
     default:
       return { action: 'ignore', note: `${event.kind} does not issue documents under the "${policy.trigger}" trigger policy` };

@@ -7,6 +7,7 @@
  */
 import { ZodError } from 'zod';
 import { creditForRemainder } from '../domain/annulment.js';
+import { debitForIncrease } from '../domain/debit.js';
 import {
   FiscalDocumentDraft,
   type DocumentReference,
@@ -52,12 +53,13 @@ export class Preparer {
     try {
       const fiscal = await this.buildFiscalDocument(document, connection, reference, used);
       if (fiscal === 'wait_for_notes') return 'waiting';
-      if (fiscal === 'nothing_to_credit') {
-        await this.store.updateDocument(document.id, {
-          status: 'skipped',
-          attention: { kind: 'skipped', reason: 'nothing left to credit: earlier credit notes already cover the whole invoice' },
-        });
-        this.log.info({ documentId: document.id }, 'annulment skipped: invoice already fully credited');
+      if (fiscal === 'nothing_to_issue') {
+        const reason =
+          document.kind === 'debit_note'
+            ? 'nothing to charge: the order holds nothing beyond what the invoice and earlier debit notes charged'
+            : 'nothing left to credit: earlier credit notes already cover the whole invoice';
+        await this.store.updateDocument(document.id, { status: 'skipped', attention: { kind: 'skipped', reason } });
+        this.log.info({ documentId: document.id, kind: document.kind }, 'document skipped: nothing to issue');
         return 'skipped';
       }
       const numbering = connection.target.numberingFor?.(document.kind);
@@ -109,24 +111,37 @@ export class Preparer {
     connection: Connection,
     reference: DocumentRecord | undefined,
     used: RunnableMapping[],
-  ): Promise<FiscalDocument | 'nothing_to_credit' | 'wait_for_notes'> {
+  ): Promise<FiscalDocument | 'nothing_to_issue' | 'wait_for_notes'> {
     const issuedAt = isoInTimeZone(this.clock(), connection.settings.timezone);
     let draftInput: unknown;
     if (document.subjectId === 'annulment' && reference?.fiscal) {
-      const credited = await this.creditedSoFar(document, reference);
+      const credited = await this.earlierNotes(document, reference);
       if (credited === 'wait') return 'wait_for_notes';
       const remainder = creditForRemainder(reference.fiscal, credited, {
         issuedAt,
         description: 'Anulación: pedido cancelado',
       });
-      if (remainder.lines.length === 0) return 'nothing_to_credit';
+      if (remainder.lines.length === 0) return 'nothing_to_issue';
       draftInput = remainder;
+    } else if (document.kind === 'debit_note' && reference?.fiscal) {
+      const billed = await this.earlierNotes(document, reference);
+      if (billed === 'wait') return 'wait_for_notes';
+      const event = await this.store.getEvent(document.eventId);
+      if (!event) throw new MappingError('', `event ${document.eventId} is missing from the store`);
+      // The order as it is now, through the same mapping that made the invoice, so lines compare.
+      const mapping = this.mappingFor(connection, { ...document, kind: 'invoice' }, 'source', 'order.paid');
+      used.push(mapping);
+      const now = await mapping.run({ order: event.payload, issuedAt, shop: shopOf(connection) });
+      const current = computeDocument(FiscalDocumentDraft.parse(this.withIdentification(now, connection)));
+      const increase = debitForIncrease([reference.fiscal, ...billed], current, { issuedAt, description: 'Aumento del valor del pedido' });
+      if (increase.lines.length === 0) return 'nothing_to_issue';
+      draftInput = increase;
     } else {
       const event = await this.store.getEvent(document.eventId);
       if (!event) throw new MappingError('', `event ${document.eventId} is missing from the store`);
       const mapping = this.mappingFor(connection, document, 'source', event.kind);
       used.push(mapping);
-      draftInput = mapping.run(await this.stageOneInput(document, event.payload, reference, issuedAt, connection));
+      draftInput = await mapping.run(await this.stageOneInput(document, event.payload, reference, issuedAt, connection));
     }
     const draft = FiscalDocumentDraft.parse(this.withIdentification(draftInput, connection));
     if (reference?.fiscal) draft.reference = referenceTo(reference);
@@ -158,7 +173,7 @@ export class Preparer {
     issuedAt: string,
     connection: Connection,
   ): Promise<unknown> {
-    const shop = connection.source.slice(connection.source.indexOf(':') + 1);
+    const shop = shopOf(connection);
     if (document.kind === 'invoice' || document.kind === 'export_invoice') return { order: payload, issuedAt, shop };
     // Notes: the refund body lacks the buyer and the currency; take them from the invoiced order.
     const invoiceEvent = reference ? await this.store.getEvent(reference.eventId) : undefined;
@@ -166,12 +181,13 @@ export class Preparer {
   }
 
   /**
-   * The credit notes the annulment must not credit again: those the target accepted. While another
-   * note for the same invoice is still on its way, the annulment waits, so the remainder it credits
-   * is final; a note the target rejected was never legally issued and credits nothing.
+   * The notes of the same kind (credit or debit) a new one must not repeat: those the target
+   * accepted. While another note for the same invoice is still on its way, the new one waits, so
+   * what it credits or charges is final; a rejected note was never legally issued and counts for
+   * nothing.
    */
-  private async creditedSoFar(document: DocumentRecord, invoice: DocumentRecord): Promise<FiscalDocument[] | 'wait'> {
-    const notes = (await this.store.listDocuments({ orderId: document.orderId, kind: 'credit_note', limit: 1000 })).filter(
+  private async earlierNotes(document: DocumentRecord, invoice: DocumentRecord): Promise<FiscalDocument[] | 'wait'> {
+    const notes = (await this.store.listDocuments({ orderId: document.orderId, kind: document.kind, limit: 1000 })).filter(
       (n) => n.id !== document.id && n.referenceDocumentId === invoice.id,
     );
     if (notes.some((n) => n.status === 'pending' || n.status === 'ready' || n.status === 'in_flight')) return 'wait';
@@ -208,6 +224,10 @@ export class Preparer {
     this.log.warn({ documentId: document.id, kind: attention.kind, path: attention.path }, 'document needs attention');
     return 'needs_attention';
   }
+}
+
+function shopOf(connection: Connection): string {
+  return connection.source.slice(connection.source.indexOf(':') + 1);
 }
 
 export function referenceTo(invoice: DocumentRecord): DocumentReference {

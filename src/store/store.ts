@@ -32,6 +32,10 @@ export interface EventRecord {
   topic: string;
   orderId: string;
   refundId?: string;
+  /** See SourceEvent.editId. */
+  editId?: string;
+  /** See SourceEvent.orderTotal. */
+  orderTotal?: string;
   occurredAt?: string;
   receivedAt: string;
   payload: unknown;
@@ -92,6 +96,11 @@ export interface DocumentRecord {
   batchId?: string;
   /** The invoice a note refers to. */
   referenceDocumentId?: string;
+  /**
+   * The store's order total this document accounts for (invoice: at invoicing; debit note: after
+   * the raise it answers). The ledger compares new totals against the highest of these.
+   */
+  sourceTotal?: string;
   attempts: number;
   /**
    * The last send's outcome is unknown (timeout, dropped connection, crash while in flight): the

@@ -16,6 +16,7 @@ import {
   buildRefund,
   demoOrder,
   toShopifyJson,
+  type SampleOrder,
 } from '../../connectors/shopify/samples/index.js';
 import { shopifyWebhookHeaders } from '../../connectors/shopify/signing.js';
 import { APIDIAN_SANDBOX_DEMO_TOKEN } from '../../connectors/apidian/sandbox/index.js';
@@ -170,6 +171,38 @@ describe('a paid Shopify order becomes a DIAN invoice, end to end', () => {
       expect(remote.key).toBe(document.result.uuid);
     }
   }, 90_000);
+
+  it('a total raised after invoicing becomes one debit note for exactly the difference', async () => {
+    const original: SampleOrder = { ...SAMPLE_FINAL_CONSUMER_ORDER, id: 6123456789777n, orderNumber: 1077 };
+    const raised: SampleOrder = {
+      ...original,
+      lines: [...original.lines, { ...SAMPLE_PAID_ORDER.lines[2]!, id: 15234567890999n, quantity: 2 }],
+    };
+    const before = buildOrder(original) as { total_price: string };
+    const after = buildOrder(raised) as { total_price: string };
+    expect((await deliver('orders/paid', toShopifyJson(buildOrder(original)), 'evt-d-paid')).status).toBe(200);
+    const invoice = await eventually(async () => {
+      const docs = (await puenteDocuments()).filter((d) => d.orderId === original.id.toString());
+      return docs.find((d) => d.kind === 'invoice' && d.status === 'issued');
+    }, 'the invoice of the order that will be raised');
+    // The raise arrives as orders/updated, twice (a retry), plus an unrelated update that changes nothing.
+    const updated = toShopifyJson(buildOrder(raised));
+    expect((await deliver('orders/updated', updated, 'evt-d-updated')).status).toBe(200);
+    expect((await deliver('orders/updated', updated, 'evt-d-updated')).status).toBe(200);
+    expect((await deliver('orders/updated', toShopifyJson(buildOrder(original)), 'evt-d-touched')).status).toBe(200);
+
+    const debit = await eventually(async () => {
+      const docs = (await puenteDocuments()).filter((d) => d.orderId === original.id.toString() && d.kind === 'debit_note');
+      return docs.length === 1 && docs[0].status === 'issued' ? docs[0] : undefined;
+    }, 'the debit note to be issued');
+    const atSandbox = (await sandboxDocuments()).filter((d) => d.kind === 'debit_note');
+    expect(atSandbox).toHaveLength(1);
+    const remote = atSandbox[0]!;
+    expect(remote.fiscalNumber).toBe(debit.result.fiscalNumber);
+    expect(remote.wire.billing_reference).toMatchObject({ number: invoice.result.fiscalNumber, uuid: invoice.result.uuid });
+    const difference = new Decimal(after.total_price).minus(before.total_price).toFixed(2);
+    expect(new Decimal(remote.totals.payableAmount).toFixed(2)).toBe(difference);
+  }, 60_000);
 
   it('refuses a bad signature (401), malformed JSON (400) and an oversize body (413), storing nothing', async () => {
     const before = (await (await fetch(`${puente.url}/api/events?limit=1000`, { headers: { authorization: `Bearer ${ADMIN}` } })).json()) as { events: unknown[] };
