@@ -74,8 +74,8 @@ describe('ledger', () => {
   });
 
   it('events that do not issue under the paid policy are ignored with a reason', () => {
-    const decision = decide({ source, kind: 'order.updated', orderId: '1' }, [], policy);
-    expect(decision).toEqual({ action: 'ignore', note: expect.stringContaining('order.updated') });
+    const decision = decide({ source, kind: 'order.fulfilled', orderId: '1' }, [], policy);
+    expect(decision).toEqual({ action: 'ignore', note: expect.stringContaining('order.fulfilled') });
   });
 
   it('keys never depend on anything but what the document is', () => {
