@@ -215,3 +215,93 @@ export function isValidRif(rif: string, dv: string): boolean {
     return false;
   }
 }
+
+// ─── One entry point per country ────────────────────────────────────────────────────────────────
+
+/** SIFEN's generic RUC for buyers who give none ("innominado"); check digit 7. */
+export const FINAL_CONSUMER_PY = { number: '44444401', checkDigit: '7' } as const;
+/** Venezuelan invoices to a buyer with no RIF or cédula. */
+export const FINAL_CONSUMER_VE = '00000000';
+
+function typedId(raw: string): string {
+  return (raw ?? '').trim().replace(/[.,]/g, '');
+}
+
+/**
+ * Paraguay: "80069563-1" → RUC with its check digit verified; plain digits → cédula (CI); empty or
+ * the generic 44444401 → final consumer (innominado).
+ */
+export function normalizeParaguayanIdentification(raw: string, declaredType?: IdentificationType, path = 'buyer.identification.number'): Identification {
+  const typed = typedId(raw).replace(/\s/g, '');
+  if (declaredType === 'FINAL_CONSUMER' || typed === '' || typed.startsWith(FINAL_CONSUMER_PY.number)) {
+    return { type: 'FINAL_CONSUMER', number: FINAL_CONSUMER_PY.number, checkDigit: FINAL_CONSUMER_PY.checkDigit };
+  }
+  const withDv = /^(\d+)-(\d)$/.exec(typed);
+  if (withDv) {
+    const expected = rucCheckDigit(withDv[1]!, path);
+    if (expected !== withDv[2]) {
+      throw new DomainError(path, `the RUC ending in ${tail(withDv[1]!)} has check digit ${expected}, not ${withDv[2]}: check the buyer's RUC`);
+    }
+    return { type: 'RUC', number: withDv[1]!, checkDigit: withDv[2]! };
+  }
+  if (DIGITS.test(typed)) {
+    if (declaredType === 'RUC') return { type: 'RUC', number: typed, checkDigit: rucCheckDigit(typed, path) };
+    return { type: declaredType ?? 'CI', number: typed };
+  }
+  if (declaredType !== undefined && ALPHANUMERIC_TYPES.has(declaredType) && /^[A-Z0-9]{1,20}$/i.test(typed)) {
+    return { type: declaredType, number: typed.toUpperCase() };
+  }
+  throw new DomainError(path, 'a Paraguayan id is a RUC with its check digit (80069563-1) or a cédula (digits only); declare PASSPORT or FOREIGN_ID for others');
+}
+
+/**
+ * Venezuela: "J-12345678-9" / "J123456789" → RIF with its check digit verified (a RIF typed without
+ * its digit gets it computed); plain digits → cédula (CI); empty → final consumer.
+ */
+export function normalizeVenezuelanIdentification(raw: string, declaredType?: IdentificationType, path = 'buyer.identification.number'): Identification {
+  const typed = typedId(raw).toUpperCase().replace(/[\s-]/g, '');
+  if (declaredType === 'FINAL_CONSUMER' || typed === '' || typed === FINAL_CONSUMER_VE) return { type: 'FINAL_CONSUMER', number: FINAL_CONSUMER_VE };
+  const rif = /^([VEJPG])(\d{8})(\d)?$/.exec(typed);
+  if (rif) {
+    const body = `${rif[1]}${rif[2]}`;
+    const expected = rifCheckDigit(body, path);
+    if (rif[3] !== undefined && rif[3] !== expected) {
+      throw new DomainError(path, `the RIF ending in ${tail(rif[2]!)} has check digit ${expected}, not ${rif[3]}: check the buyer's RIF`);
+    }
+    return { type: 'RIF', number: body, checkDigit: expected };
+  }
+  if (/^[VE]?\d{6,8}$/.test(typed)) return { type: declaredType ?? 'CI', number: typed.replace(/^[VE]/, '') };
+  if (declaredType !== undefined && ALPHANUMERIC_TYPES.has(declaredType) && /^[A-Z0-9]{1,20}$/.test(typed)) {
+    return { type: declaredType, number: typed };
+  }
+  throw new DomainError(path, 'a Venezuelan id is a RIF (J-12345678-9) or a cédula (V-12345678); declare PASSPORT or FOREIGN_ID for others');
+}
+
+export type IdentificationCountry = 'CO' | 'PY' | 'VE';
+
+const COMMON_TYPES: IdentificationType[] = ['PASSPORT', 'FOREIGN_ID', 'FOREIGN_TAX_ID', 'FINAL_CONSUMER'];
+const TYPES_BY_COUNTRY: Record<IdentificationCountry, ReadonlySet<IdentificationType>> = {
+  CO: new Set<IdentificationType>(['NIT', 'CC', 'CE', 'TI', ...COMMON_TYPES]),
+  PY: new Set<IdentificationType>(['RUC', 'CI', ...COMMON_TYPES]),
+  VE: new Set<IdentificationType>(['RIF', 'CI', ...COMMON_TYPES]),
+};
+
+/** The buyer's id as the store gave it, read by the rules of the country the document is issued in. */
+export function normalizeIdentification(
+  country: IdentificationCountry,
+  raw: string,
+  declaredType?: IdentificationType,
+  path = 'buyer.identification.number',
+): Identification {
+  // A type that does not exist in this country (a NIT declared by a mapping written for Colombia,
+  // on a Paraguayan document) says nothing about the id: read the id itself instead.
+  const declared = declaredType !== undefined && TYPES_BY_COUNTRY[country].has(declaredType) ? declaredType : undefined;
+  switch (country) {
+    case 'CO':
+      return normalizeColombianIdentification(raw, declared, path);
+    case 'PY':
+      return normalizeParaguayanIdentification(raw, declared, path);
+    case 'VE':
+      return normalizeVenezuelanIdentification(raw, declared, path);
+  }
+}

@@ -13,7 +13,7 @@ import {
   type DocumentReference,
   type FiscalDocument,
 } from '../domain/fiscal-document.js';
-import { normalizeColombianIdentification } from '../domain/identifiers.js';
+import { normalizeIdentification } from '../domain/identifiers.js';
 import { computeDocument } from '../domain/totals.js';
 import { DomainError, MappingError } from '../errors.js';
 import { formatZodPath } from '../config.js';
@@ -150,12 +150,12 @@ export class Preparer {
 
   /** The buyer's id as the store gave it → a typed identification with a verified check digit. */
   private withIdentification(draftInput: unknown, connection: Connection): unknown {
-    if (connection.settings.country !== 'CO') return draftInput;
     const draft = draftInput as { buyer?: { identification?: { type?: string; number?: string } } };
     const identification = draft?.buyer?.identification;
     if (!identification) return draftInput;
     try {
-      const normalized = normalizeColombianIdentification(
+      const normalized = normalizeIdentification(
+        connection.settings.country,
         String(identification.number ?? ''),
         identification.type as never,
       );
