@@ -131,7 +131,7 @@ export class Preparer {
       // The order as it is now, through the same mapping that made the invoice, so lines compare.
       const mapping = this.mappingFor(connection, { ...document, kind: 'invoice' }, 'source', 'order.paid');
       used.push(mapping);
-      const now = await mapping.run({ order: event.payload, issuedAt, shop: shopOf(connection) });
+      const now = await mapping.run({ order: event.payload, issuedAt, shop: shopOf(connection), country: connection.settings.country });
       const current = computeDocument(FiscalDocumentDraft.parse(this.withIdentification(now, connection)));
       const increase = debitForIncrease([reference.fiscal, ...billed], current, { issuedAt, description: 'Aumento del valor del pedido' });
       if (increase.lines.length === 0) return 'nothing_to_issue';
@@ -174,10 +174,12 @@ export class Preparer {
     connection: Connection,
   ): Promise<unknown> {
     const shop = shopOf(connection);
-    if (document.kind === 'invoice' || document.kind === 'export_invoice') return { order: payload, issuedAt, shop };
+    // `country` lets one mapping serve stores in several countries (tax codes per rate differ).
+    const country = connection.settings.country;
+    if (document.kind === 'invoice' || document.kind === 'export_invoice') return { order: payload, issuedAt, shop, country };
     // Notes: the refund body lacks the buyer and the currency; take them from the invoiced order.
     const invoiceEvent = reference ? await this.store.getEvent(reference.eventId) : undefined;
-    return { order: invoiceEvent?.payload, refund: payload, issuedAt, shop };
+    return { order: invoiceEvent?.payload, refund: payload, issuedAt, shop, country };
   }
 
   /**
