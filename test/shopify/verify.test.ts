@@ -66,7 +66,7 @@ describe('verifyShopifyDelivery', () => {
           if (ours.reason === 'missing_headers') expect(ours.missingHeaders).toEqual((theirs as { missingHeaders: string[] }).missingHeaders);
         }
         if (ours.valid && theirs.valid) {
-          const { webhookType, topic, domain, apiVersion, webhookId, eventId, triggeredAt } = theirs as Record<string, string | undefined>;
+          const { webhookType, topic, domain, apiVersion, webhookId, eventId, triggeredAt } = theirs as unknown as Record<string, string | undefined>;
           expect(ours).toEqual(
             Object.fromEntries(
               Object.entries({ valid: true, webhookType, topic, domain, apiVersion, webhookId, eventId, triggeredAt }).filter(([, v]) => v !== undefined),
