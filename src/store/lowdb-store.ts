@@ -1,20 +1,33 @@
 /**
- * The embedded default Store: one JSON file under a data directory, held through lowdb 7 with a durable
- * adapter (temp file + fsync + rename + directory fsync, `.bak` of the previous copy).
+ * The embedded default Store: the data lives in memory in lowdb 7's `Low`, and on disk as a JSON
+ * snapshot (durable adapter: temp file + fsync + rename + directory fsync, `.bak` of the previous copy)
+ * plus an append-only change log (change-log.ts).
  *
- * Every mutation is applied synchronously to the in-memory data and then waits for a group commit: all
- * changes made while a write is in flight go to disk together in the next single write. A promise
- * resolves only once a write containing its change is durable. Reads also wait until what they saw is
- * durable, so no caller acts on state a crash could take back (as with a database's committed reads).
+ * Every mutation is applied synchronously to the in-memory data, remembers which records it changed,
+ * and then waits for a group commit: all changes made while an append is in flight go to disk together
+ * as ONE log line holding the full new version of each changed record, fsynced before anyone is told.
+ * A commit therefore costs the size of the change, not of the database. A promise resolves only once a
+ * commit containing its change is durable. Reads also wait until what they saw is durable, so no caller
+ * acts on state a crash could take back (as with a database's committed reads).
  *
- * When a write fails, the waiting promises reject, but the changes stay in memory and the next
- * successful write persists them. Callers therefore treat a rejection as an unknown outcome and retry;
+ * Compaction rewrites the snapshot when the log passes a size or commit-count threshold, and at close.
+ * Opening reads the snapshot and replays the log lines it does not contain yet.
+ *
+ * Why replay is safe whatever the moment of a crash: every log line has a commit number and the
+ * snapshot records the last commit it contains, so replay skips what the snapshot already has. Replay
+ * is also idempotent by construction — lines hold full versions keyed by id, counters only move up
+ * (max), allocations are keyed by series and document — so even re-applying lines the snapshot already
+ * contains, in order, ends in the same state.
+ *
+ * When an append fails, the waiting promises reject, but the changes stay in memory and the next
+ * successful commit persists them. Callers therefore treat a rejection as an unknown outcome and retry;
  * every mutation is keyed or idempotent (dedupeKey, idempotencyKey, allocation per document), so a
  * retry is safe and gapless numbering holds.
  */
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { Low } from 'lowdb';
+import { ChangeLog, ChangeLogDamagedError, type CommitLine, type LogAppendHook, type LogSegment } from './change-log.js';
 import { DurableJsonFile, type TextFileWriter } from './durable-file.js';
 import { newId } from './ids.js';
 import { acquireLock, type StoreLock } from './lock.js';
@@ -36,16 +49,34 @@ import {
 export const DEFAULT_STORE_FILE_NAME = 'puente.json';
 export const DEFAULT_LIST_LIMIT = 100;
 export const MAX_LIST_LIMIT = 1000;
-const SCHEMA_VERSION = 1;
+/** 2: the snapshot is completed by a change log (`logCommit`); 1: the snapshot alone. */
+const SCHEMA_VERSION = 2;
+export const DEFAULT_COMPACT_AFTER_BYTES = 32 * 1024 * 1024;
+export const DEFAULT_COMPACT_AFTER_COMMITS = 20_000;
 
 export interface LowdbStoreOptions {
   dataDir: string;
   fileName?: string;
   clock?: () => Date;
-  /** Called with each warning raised while opening (e.g. recovery from the `.bak` copy). */
+  /**
+   * Called with each warning: those raised while opening (recovery from the `.bak` copy, an incomplete
+   * last log line) and a failed compaction later on (nothing is lost then: the change log still holds it).
+   */
   onWarning?: (message: string) => void;
-  /** Replaces the durable file writer; for tests that count or fail writes. */
+  /** Replaces the durable snapshot writer; for tests that count or fail snapshot writes. */
   writer?: TextFileWriter;
+  /** Wraps each change-log append; for tests that count, delay or fail commits. */
+  onLogAppend?: LogAppendHook;
+  /** Compact once the change log holds this many bytes. Default 32 MiB. */
+  compactAfterBytes?: number;
+  /** Compact once the change log holds this many commits. Default 20 000. */
+  compactAfterCommits?: number;
+  /**
+   * When true (the default), a compaction also waits until the log is at least as large as the last
+   * snapshot, so rewriting the snapshot never costs more than what was appended since: a commit's
+   * amortised cost stays proportional to its size however large the database grows.
+   */
+  amortiseCompaction?: boolean;
 }
 
 interface StoreData {
@@ -57,6 +88,31 @@ interface StoreData {
   counters: Record<string, number>;
   /** seriesKey → allocations in the order they were made. */
   allocations: Record<string, NumberAllocation[]>;
+  /** The last change-log commit this snapshot contains; replay starts after it. */
+  logCommit?: number;
+}
+
+/** One group commit as a log line: the full new version of everything it changed. */
+interface StoreCommit extends CommitLine {
+  events?: EventRecord[];
+  documents?: DocumentRecord[];
+  batches?: BatchRecord[];
+  /** seriesKey → last number allocated. */
+  counters?: Record<string, number>;
+  allocations?: NumberAllocation[];
+}
+
+/** What changed since the last commit line was taken. */
+interface PendingChanges {
+  events: Set<string>;
+  documents: Set<string>;
+  batches: Set<string>;
+  counters: Set<string>;
+  allocations: NumberAllocation[];
+}
+
+function noChanges(): PendingChanges {
+  return { events: new Set(), documents: new Set(), batches: new Set(), counters: new Set(), allocations: [] };
 }
 
 /** A method was called on a store that is not open (never opened, or closed). */
@@ -99,7 +155,36 @@ function validateStoreData(value: unknown): StoreData {
   for (const key of ['events', 'documents', 'batches', 'counters', 'allocations'] as const) {
     if (!isPlainObject(value[key])) throw new Error(`is damaged: "${key}" is missing or not an object`);
   }
+  if (value.logCommit !== undefined && !(Number.isSafeInteger(value.logCommit) && (value.logCommit as number) >= 0)) {
+    throw new Error('is damaged: "logCommit" is not a commit number');
+  }
   return value as unknown as StoreData;
+}
+
+const hasStringId = (value: unknown) => isPlainObject(value) && typeof value.id === 'string';
+const isAllocation = (value: unknown) =>
+  isPlainObject(value) &&
+  typeof value.seriesKey === 'string' &&
+  Number.isSafeInteger(value.number) &&
+  typeof value.documentId === 'string';
+
+/** Why a commit line cannot be applied, or undefined when it has the right shape. */
+function commitShapeProblem(commit: StoreCommit): string | undefined {
+  for (const key of ['events', 'documents', 'batches'] as const) {
+    const records: unknown = commit[key];
+    if (records !== undefined && !(Array.isArray(records) && records.every(hasStringId))) {
+      return `has a damaged "${key}" list`;
+    }
+  }
+  const counters: unknown = commit.counters;
+  if (counters !== undefined && !(isPlainObject(counters) && Object.values(counters).every((n) => Number.isSafeInteger(n)))) {
+    return 'has damaged "counters"';
+  }
+  const allocations: unknown = commit.allocations;
+  if (allocations !== undefined && !(Array.isArray(allocations) && allocations.every(isAllocation))) {
+    return 'has a damaged "allocations" list';
+  }
+  return undefined;
 }
 
 interface Waiter {
@@ -179,6 +264,12 @@ export class LowdbStore implements Store {
   private readonly clock: () => Date;
   private readonly adapter: DurableJsonFile<StoreData>;
   private readonly db: Low<StoreData>;
+  private readonly log: ChangeLog;
+  private readonly compactAfterBytes: number;
+  private readonly compactAfterCommits: number;
+  private readonly amortiseCompaction: boolean;
+  /** Size of the snapshot on disk (or being written), for amortised compaction. */
+  private snapshotBytes = 0;
   private readonly openWarnings: string[] = [];
   private state: 'new' | 'opening' | 'open' | 'closed' = 'new';
   private lock: StoreLock | undefined;
@@ -194,6 +285,17 @@ export class LowdbStore implements Store {
   private waiters: Waiter[] = [];
   private flushing: Promise<void> | undefined;
 
+  // Change log. `lastCommit` is the highest commit number handed out; a failed append burns its number,
+  // so a half-written line can never share a number with a later one.
+  private lastCommit = 0;
+  private pending = noChanges();
+  /** An append failed and may have left part of a line: the log must be replaced before the next append. */
+  private logBroken = false;
+  /** The snapshot write of the last compaction, running in the background; never rejects. */
+  private snapshotting: Promise<void> = Promise.resolve();
+  /** The last snapshot write failed, so the retired log is still needed and must not be rotated away. */
+  private snapshotBehind = false;
+
   constructor(private readonly options: LowdbStoreOptions) {
     if (!options || typeof options.dataDir !== 'string' || options.dataDir === '') {
       throw new StoreInputError('dataDir', 'must be the path of the directory where Puente keeps its data');
@@ -207,6 +309,15 @@ export class LowdbStore implements Store {
       ...(options.writer ? { writer: options.writer } : {}),
     });
     this.db = new Low<StoreData>(this.adapter, emptyData());
+    this.log = new ChangeLog(this.filePath, options.onLogAppend ? { onAppend: options.onLogAppend } : {});
+    this.compactAfterBytes = positiveLimit('compactAfterBytes', options.compactAfterBytes, DEFAULT_COMPACT_AFTER_BYTES);
+    this.compactAfterCommits = positiveLimit('compactAfterCommits', options.compactAfterCommits, DEFAULT_COMPACT_AFTER_COMMITS);
+    this.amortiseCompaction = options.amortiseCompaction ?? true;
+  }
+
+  /** The change log file, next to the snapshot. */
+  get logPath(): string {
+    return this.log.path;
   }
 
   /** Warnings raised by open(), e.g. that the main file was damaged and the `.bak` copy was used. */
@@ -223,19 +334,34 @@ export class LowdbStore implements Store {
       await mkdir(this.dataDir, { recursive: true });
       this.lock = await acquireLock(this.dataDir);
       await this.db.read();
-      this.rebuildIndexes();
       const read = this.adapter.lastRead;
-      for (const warning of read?.warnings ?? []) {
-        this.openWarnings.push(warning);
-        this.options.onWarning?.(warning);
+      for (const warning of read?.warnings ?? []) this.openWarning(warning);
+      const segments = await this.log.read();
+      const replayed = this.replay(segments);
+      this.rebuildIndexes();
+      const current = segments.find((segment) => segment.path === this.log.path);
+      const clean =
+        read?.from === 'main' &&
+        replayed === 0 &&
+        current !== undefined &&
+        current.after !== undefined &&
+        current.commits.length === 0 &&
+        segments.every((segment) => !segment.torn);
+      if (clean) {
+        this.snapshotBytes = await stat(this.filePath).then((s) => s.size, () => 0);
+        await this.log.resume(current.bytes, 0);
+      } else {
+        // Fold what was replayed into a fresh snapshot and start an empty log: this also puts a good main
+        // file back after a fall back to `.bak`, and drops an incomplete last line before anything is
+        // appended after it.
+        await this.compactAndReset();
       }
       // close() may have been called while we were opening; it wins.
       if (this.wasClosed()) throw new StoreClosedError('closed', 'open');
       this.state = 'open';
-      // Put a good main file back in place right away rather than at the next change.
-      if (read?.from === 'backup') await this.commit();
     } catch (error) {
       if (!this.wasClosed()) this.state = 'new';
+      await this.log.close().catch(() => undefined);
       await this.lock?.release();
       this.lock = undefined;
       throw error;
@@ -250,7 +376,13 @@ export class LowdbStore implements Store {
     this.state = 'closed';
     try {
       if (this.durableSeq < this.appliedSeq || this.flushing) await this.waitDurable(this.appliedSeq);
+      // The commit loop may still be compacting after the last waiter was answered.
+      await this.flushing;
+      await this.compactAtClose();
     } finally {
+      await this.flushing;
+      await this.snapshotting;
+      await this.log.close().catch(() => undefined);
       await this.lock?.release();
       this.lock = undefined;
     }
@@ -267,6 +399,7 @@ export class LowdbStore implements Store {
       const existing = data.events[existingId]!;
       existing.deliveries += 1;
       existing.updatedAt = this.now();
+      this.pending.events.add(existingId);
       const copy = structuredClone(existing);
       await this.commit();
       return { event: copy, duplicate: true };
@@ -281,6 +414,7 @@ export class LowdbStore implements Store {
       updatedAt: this.now(),
     };
     data.events[record.id] = record;
+    this.pending.events.add(record.id);
     this.eventIdByDedupeKey.set(record.dedupeKey, record.id);
     const copy = structuredClone(record);
     await this.commit();
@@ -310,6 +444,7 @@ export class LowdbStore implements Store {
     if (!record) throw new RecordNotFoundError('event', id);
     if (patch.receivedAt !== undefined) requireInstant('receivedAt', patch.receivedAt);
     applyPatch('event', record, patch, ['id', 'dedupeKey'], this.now());
+    this.pending.events.add(id);
     const copy = structuredClone(record);
     await this.commit();
     return copy;
@@ -335,6 +470,7 @@ export class LowdbStore implements Store {
       updatedAt: now,
     };
     data.documents[record.id] = record;
+    this.pending.documents.add(record.id);
     this.documentIdByKey.set(record.idempotencyKey, record.id);
     const copy = structuredClone(record);
     await this.commit();
@@ -375,6 +511,7 @@ export class LowdbStore implements Store {
     if (!record) throw new RecordNotFoundError('document', id);
     // `number` changes only through allocateNumber, in the same write as its allocation.
     applyPatch('document', record, patch, ['id', 'idempotencyKey', 'number'], this.now());
+    this.pending.documents.add(id);
     const copy = structuredClone(record);
     await this.commit();
     return copy;
@@ -400,10 +537,15 @@ export class LowdbStore implements Store {
     const last = data.counters[seriesKey];
     const next = last === undefined ? firstNumber : Math.max(last + 1, firstNumber);
     const now = this.now();
+    const allocation: NumberAllocation = { seriesKey, number: next, documentId, allocatedAt: now };
     data.counters[seriesKey] = next;
-    (data.allocations[seriesKey] ??= []).push({ seriesKey, number: next, documentId, allocatedAt: now });
+    (data.allocations[seriesKey] ??= []).push(allocation);
     document.number = String(next);
     document.updatedAt = now;
+    // The counter, the allocation and the numbered document go into the same commit line.
+    this.pending.counters.add(seriesKey);
+    this.pending.allocations.push(allocation);
+    this.pending.documents.add(documentId);
     this.allocatedNumber.set(seriesDocKey(seriesKey, documentId), next);
     await this.commit();
     return next;
@@ -428,6 +570,7 @@ export class LowdbStore implements Store {
       updatedAt: now,
     };
     data.batches[record.id] = record;
+    this.pending.batches.add(record.id);
     const copy = structuredClone(record);
     await this.commit();
     return copy;
@@ -454,6 +597,7 @@ export class LowdbStore implements Store {
     const record = this.data('updateBatch').batches[id];
     if (!record) throw new RecordNotFoundError('batch', id);
     applyPatch('batch', record, patch, ['id'], this.now());
+    this.pending.batches.add(id);
     const copy = structuredClone(record);
     await this.commit();
     return copy;
@@ -508,14 +652,14 @@ export class LowdbStore implements Store {
   }
 
   private async flush(): Promise<void> {
-    // Let every mutation issued in the current turn of the event loop join the first write.
+    // Let every mutation issued in the current turn of the event loop join the first commit.
     await Promise.resolve();
     try {
       while (this.waiters.length > 0) {
         const covered = this.appliedSeq;
         let failure: Error | undefined;
         try {
-          await this.db.write();
+          await this.persistPending();
           this.durableSeq = Math.max(this.durableSeq, covered);
         } catch (error) {
           const reason = error instanceof Error ? error.message : String(error);
@@ -530,9 +674,241 @@ export class LowdbStore implements Store {
           if (failure) waiter.reject(failure);
           else waiter.resolve();
         }
+        // Inside the loop, so no append runs while the log is rotated; changes made meanwhile wait for
+        // the next iteration and land in the new log.
+        if (!failure && this.logIsFull()) await this.compactInBackground();
       }
     } finally {
       this.flushing = undefined;
     }
   }
+
+  /** Appends one commit line with everything changed since the last one, and fsyncs it. */
+  private async persistPending(): Promise<void> {
+    if (this.logBroken) {
+      // A failed append may have left part of a line; appending after it would bury a damaged line
+      // inside the log. A fresh snapshot and an empty log replace it.
+      await this.compactAndReset();
+    }
+    const changes = this.pending;
+    if (isEmpty(changes)) return;
+    this.pending = noChanges();
+    this.lastCommit += 1;
+    // Stringified now, synchronously: the line is exactly the state of these records at this instant.
+    const line = JSON.stringify(this.commitLine(this.lastCommit, changes));
+    try {
+      await this.log.append(line);
+    } catch (error) {
+      this.logBroken = true;
+      this.restorePending(changes);
+      throw error;
+    }
+  }
+
+  private commitLine(c: number, changes: PendingChanges): StoreCommit {
+    const data = this.db.data;
+    const commit: StoreCommit = { c };
+    if (changes.events.size > 0) commit.events = [...changes.events].map((id) => data.events[id]!);
+    if (changes.documents.size > 0) commit.documents = [...changes.documents].map((id) => data.documents[id]!);
+    if (changes.batches.size > 0) commit.batches = [...changes.batches].map((id) => data.batches[id]!);
+    if (changes.counters.size > 0) {
+      commit.counters = Object.fromEntries([...changes.counters].map((key) => [key, data.counters[key]!]));
+    }
+    if (changes.allocations.length > 0) commit.allocations = changes.allocations;
+    return commit;
+  }
+
+  /** Puts the changes of a failed append back, ahead of anything changed since. */
+  private restorePending(changes: PendingChanges): void {
+    const later = this.pending;
+    for (const id of later.events) changes.events.add(id);
+    for (const id of later.documents) changes.documents.add(id);
+    for (const id of later.batches) changes.batches.add(id);
+    for (const key of later.counters) changes.counters.add(key);
+    changes.allocations.push(...later.allocations);
+    this.pending = changes;
+  }
+
+  private logIsFull(): boolean {
+    const reached = this.log.size >= this.compactAfterBytes || this.log.commits >= this.compactAfterCommits;
+    return reached && (!this.amortiseCompaction || this.log.size >= this.snapshotBytes);
+  }
+
+  /**
+   * Writes the snapshot, stringified at this instant, with the last commit it contains. Low.write hands
+   * the data to the adapter at once and DurableJsonFile.write stringifies before its first await, so
+   * changes made while the file is being written are not in it — they are in the log after `logCommit`.
+   */
+  private writeSnapshot(): Promise<void> {
+    this.db.data.schemaVersion = SCHEMA_VERSION;
+    this.db.data.logCommit = this.lastCommit;
+    const writing = this.db.write();
+    this.snapshotBytes = this.adapter.lastWriteLength;
+    return writing;
+  }
+
+  /**
+   * Compaction on the commit path, without making commits wait for the snapshot write:
+   *   1. retire the current log as the previous one and start an empty log after commit C (rotate);
+   *   2. stringify the snapshot (it contains commits ≤ C, maybe also changes not yet logged) and write
+   *      it in the background while later commits append to the new log.
+   * A crash before the snapshot is durable leaves the old snapshot + previous log + new log, which replay
+   * in order; a crash after it leaves the new snapshot, whose logCommit makes replay skip the previous
+   * log. Rotating again would overwrite the previous log, so it waits for this snapshot to be durable;
+   * if that write failed, the next compaction writes the snapshot first (compactAndReset).
+   */
+  private async compactInBackground(): Promise<void> {
+    await this.snapshotting;
+    try {
+      if (this.snapshotBehind) {
+        await this.compactAndReset();
+        return;
+      }
+      await this.rotateLog();
+    } catch (error) {
+      this.warn(`Compaction failed (${describe(error)}); the change log still holds every change, and compaction is tried again.`);
+      return;
+    }
+    this.snapshotting = this.writeSnapshot().then(
+      () => {
+        this.snapshotBehind = false;
+      },
+      (error: unknown) => {
+        this.snapshotBehind = true;
+        this.warn(`The snapshot could not be written (${describe(error)}); the change log still holds every change, and the snapshot is written again at the next compaction.`);
+      },
+    );
+  }
+
+  /**
+   * Compaction that waits for the snapshot: write it (durable), then replace the log by an empty one and
+   * drop the previous log. A crash in between leaves a snapshot that already contains every line of the
+   * old logs; replay skips them by commit number (and would re-apply them harmlessly anyway).
+   */
+  private async compactAndReset(): Promise<void> {
+    await this.snapshotting;
+    const upTo = this.lastCommit;
+    await this.writeSnapshot();
+    this.snapshotBehind = false;
+    try {
+      await this.log.reset(upTo);
+      this.logBroken = false;
+    } catch (error) {
+      this.logBroken = true;
+      throw error;
+    }
+  }
+
+  /** Retires the current log; when that fails half-way the log must be replaced before the next append. */
+  private async rotateLog(): Promise<void> {
+    try {
+      await this.log.rotate(this.lastCommit);
+    } catch (error) {
+      this.logBroken = true;
+      throw error;
+    }
+  }
+
+  /** At close the snapshot takes in the whole log, so the next start reads one file. */
+  private async compactAtClose(): Promise<void> {
+    await this.snapshotting;
+    if (this.log.commits === 0 && !this.snapshotBehind && !this.logBroken) return;
+    try {
+      if (this.snapshotBehind || this.logBroken) {
+        await this.compactAndReset();
+      } else {
+        await this.rotateLog();
+        await this.writeSnapshot();
+      }
+    } catch (error) {
+      this.warn(`The snapshot could not be written at close (${describe(error)}); nothing is lost: the change log holds every change and is replayed at the next start.`);
+    }
+  }
+
+  /**
+   * Applies the log lines the snapshot does not contain yet, in order. Returns how many were applied.
+   * Lines hold full versions, so applying one the snapshot already has changes nothing.
+   */
+  private replay(segments: LogSegment[]): number {
+    const data = this.db.data;
+    let known = data.logCommit ?? 0;
+    let highest = known;
+    let applied = 0;
+    for (const segment of segments) {
+      const file = basename(segment.path);
+      if (segment.after !== undefined && segment.after > known) {
+        this.missingCommits(file, known + 1, segment.after);
+        known = segment.after;
+      }
+      highest = Math.max(highest, segment.after ?? 0);
+      segment.commits.forEach((line, index) => {
+        const commit = line as StoreCommit;
+        highest = Math.max(highest, commit.c);
+        if (commit.c <= known) return;
+        const problem = commitShapeProblem(commit);
+        // The header is line 1.
+        if (problem) throw new ChangeLogDamagedError(segment.path, index + 2, problem);
+        if (commit.c > known + 1) this.missingCommits(file, known + 1, commit.c - 1);
+        applyCommit(data, commit);
+        known = commit.c;
+        applied += 1;
+      });
+      if (segment.torn) {
+        this.openWarning(
+          `${file} ends with an incomplete commit (the process stopped while writing it); it was never acknowledged and was ignored. Everything before it is intact.`,
+        );
+      }
+    }
+    this.lastCommit = highest;
+    return applied;
+  }
+
+  private missingCommits(file: string, from: number, to: number): void {
+    this.openWarning(
+      `Commits ${from}–${to} are missing before ${file} (the snapshot is older than the change log continues from); changes made then may be lost. Check the most recent orders.`,
+    );
+  }
+
+  private openWarning(message: string): void {
+    this.openWarnings.push(message);
+    this.options.onWarning?.(message);
+  }
+
+  private warn(message: string): void {
+    this.options.onWarning?.(message);
+  }
+}
+
+function isEmpty(changes: PendingChanges): boolean {
+  return (
+    changes.events.size === 0 &&
+    changes.documents.size === 0 &&
+    changes.batches.size === 0 &&
+    changes.counters.size === 0 &&
+    changes.allocations.length === 0
+  );
+}
+
+/** Idempotent: full versions replace by id, counters move only up, an allocation is added once. */
+function applyCommit(data: StoreData, commit: StoreCommit): void {
+  for (const event of commit.events ?? []) data.events[event.id] = event;
+  for (const document of commit.documents ?? []) data.documents[document.id] = document;
+  for (const batch of commit.batches ?? []) data.batches[batch.id] = batch;
+  for (const [seriesKey, last] of Object.entries(commit.counters ?? {})) {
+    data.counters[seriesKey] = Math.max(data.counters[seriesKey] ?? last, last);
+  }
+  for (const allocation of commit.allocations ?? []) {
+    const series = (data.allocations[allocation.seriesKey] ??= []);
+    if (!series.some((a) => a.documentId === allocation.documentId)) series.push(allocation);
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function positiveLimit(field: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < 1) throw new StoreInputError(field, `must be a positive integer, got ${value}`);
+  return value;
 }

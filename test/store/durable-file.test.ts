@@ -30,6 +30,16 @@ describe('writeFileDurably', () => {
     expect((await readdir(dir)).sort()).toEqual(['state.json', 'state.json.bak']);
   });
 
+  it('writes a file larger than one write slice exactly, multi-byte characters across slice edges included', async () => {
+    const target = join(dir, 'big.json');
+    const text = JSON.stringify({ rows: Array.from({ length: 60_000 }, (_, i) => `fila ${i} — María Pérez ñandú €`) });
+    const big = text.repeat(4);
+    // More than two 4 MiB slices.
+    expect(Buffer.byteLength(big)).toBeGreaterThan(2 * 4 * 1024 * 1024);
+    await writeFileDurably(target, big);
+    expect(await readFile(target, 'utf8')).toBe(big);
+  });
+
   it.runIf(process.platform !== 'win32')('creates files readable by the owner only', async () => {
     const target = join(dir, 'state.json');
     await writeFileDurably(target, 'x');

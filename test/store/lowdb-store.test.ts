@@ -61,88 +61,115 @@ storeConformanceBattery('LowdbStore', async () => {
   };
 });
 
+/** Records each change-log line; passes it through to the real append unless the test says otherwise. */
+function appendRecorder() {
+  const lines: string[] = [];
+  let failNext = false;
+  let gate: Promise<void> | undefined;
+  return {
+    lines,
+    failNextAppend() {
+      failNext = true;
+    },
+    holdNextAppend(): () => void {
+      let release!: () => void;
+      gate = new Promise<void>((r) => (release = r));
+      return release;
+    },
+    hook: async (line: string, append: () => Promise<void>) => {
+      lines.push(line);
+      if (failNext) {
+        failNext = false;
+        throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+      }
+      const waitFor = gate;
+      gate = undefined;
+      if (waitFor) await waitFor;
+      await append();
+    },
+  };
+}
+
 describe('LowdbStore group commit', () => {
-  it('writes many same-tick mutations in one file write', async () => {
+  it('commits many same-tick mutations as one change-log line, without rewriting the snapshot', async () => {
     const dataDir = await tempDataDir();
-    const written: string[] = [];
+    const snapshots: string[] = [];
+    const appends = appendRecorder();
     const store = await openStore({
       dataDir,
       writer: async (path, text) => {
-        written.push(text);
+        snapshots.push(text);
         await durableWriter(path, text);
       },
+      onLogAppend: appends.hook,
     });
+    const snapshotsAtOpen = snapshots.length;
     const results = await Promise.all(Array.from({ length: 50 }, () => store.createDocument(sampleDocument())));
-    expect(written).toHaveLength(1);
-    const onDisk = JSON.parse(await readFile(join(dataDir, 'puente.json'), 'utf8')) as { documents: object };
-    expect(Object.keys(onDisk.documents).sort()).toEqual(results.map((r) => r.document.id).sort());
+    expect(appends.lines).toHaveLength(1);
+    expect(snapshots).toHaveLength(snapshotsAtOpen);
+    const line = JSON.parse(appends.lines[0]!) as { documents: { id: string }[] };
+    expect(line.documents.map((d) => d.id).sort()).toEqual(results.map((r) => r.document.id).sort());
+    const onDisk = (await readFile(store.logPath, 'utf8')).trimEnd().split('\n');
+    expect(onDisk.at(-1)).toBe(appends.lines[0]);
   });
 
-  it('flushes everything changed during an in-flight write in the next single write, and resolves only after it', async () => {
+  it('commits everything changed during an in-flight append in the next single append, and resolves only after it', async () => {
     const dataDir = await tempDataDir();
-    const written: string[] = [];
-    let releaseFirst!: () => void;
-    const firstWriteGate = new Promise<void>((resolveGate) => (releaseFirst = resolveGate));
-    const store = await openStore({
-      dataDir,
-      writer: async (path, text) => {
-        written.push(text);
-        if (written.length === 1) await firstWriteGate;
-        await durableWriter(path, text);
-      },
-    });
+    const appends = appendRecorder();
+    const store = await openStore({ dataDir, onLogAppend: appends.hook });
+    const releaseFirst = appends.holdNextAppend();
 
     const settled = new Set<number>();
     const first = store.createDocument(sampleDocument()).then((r) => (settled.add(0), r));
-    while (written.length === 0) await new Promise((r) => setImmediate(r));
+    while (appends.lines.length === 0) await new Promise((r) => setImmediate(r));
 
     const later = Array.from({ length: 30 }, (_, i) =>
       store.recordEvent(sampleEvent()).then((r) => (settled.add(i + 1), r)),
     );
     const read = store.getDocument('doc_unknown').then(() => settled.add(99));
     for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
-    expect(written).toHaveLength(1);
+    expect(appends.lines).toHaveLength(1);
     expect(settled.size).toBe(0);
 
     releaseFirst();
     const [firstResult, ...laterResults] = await Promise.all([first, ...later]);
     await read;
-    expect(written).toHaveLength(2);
-    const second = JSON.parse(written[1]!) as { events: Record<string, unknown>; documents: Record<string, unknown> };
-    expect(Object.keys(second.events).sort()).toEqual(laterResults.map((r) => r.event.id).sort());
-    expect(second.documents).toHaveProperty(firstResult.document.id);
+    expect(appends.lines).toHaveLength(2);
+    const firstLine = JSON.parse(appends.lines[0]!) as { documents: { id: string }[]; events?: unknown };
+    expect(firstLine.documents.map((d) => d.id)).toEqual([firstResult.document.id]);
+    expect(firstLine.events).toBeUndefined();
+    const second = JSON.parse(appends.lines[1]!) as { events: { id: string }[]; documents?: unknown };
+    expect(second.events.map((e) => e.id).sort()).toEqual(laterResults.map((r) => r.event.id).sort());
+    expect(second.documents).toBeUndefined();
   });
 
-  it('rejects the waiting calls with the cause when a write fails, and saves the change with the next write', async () => {
+  it('rejects the waiting calls with the cause when an append fails, and saves the change with the next write', async () => {
     const dataDir = await tempDataDir();
-    let failNext = false;
-    const store = await openStore({
-      dataDir,
-      writer: async (path, text) => {
-        if (failNext) {
-          failNext = false;
-          throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
-        }
-        await durableWriter(path, text);
-      },
-    });
-    failNext = true;
+    const appends = appendRecorder();
+    const store = await openStore({ dataDir, onLogAppend: appends.hook });
+    appends.failNextAppend();
     const input = sampleDocument();
     await expect(store.createDocument(input)).rejects.toThrow(/not saved: ENOSPC: no space left on device/);
 
     // The retry finds the pending document and resolves once it is on disk.
     const retry = await store.createDocument(input);
     expect(retry.duplicate).toBe(true);
-    await store.close();
-    const reopened = await openStore({ dataDir });
+    // Crash now: what is on disk must hold the document.
+    const copy = await copyDataFiles(dataDir);
+    const reopened = await openStore({ dataDir: copy });
     expect(await reopened.findDocumentByKey(input.idempotencyKey)).toMatchObject({ id: retry.document.id });
   });
 
-  it('writes compact JSON', async () => {
+  it('writes compact JSON, one commit per log line', async () => {
     const dataDir = await tempDataDir();
     const store = await openStore({ dataDir });
     await store.recordEvent(sampleEvent());
     await store.createDocument(sampleDocument());
+    const log = await readFile(store.logPath, 'utf8');
+    const lines = log.trimEnd().split('\n');
+    expect(lines).toHaveLength(3); // header + two commits
+    for (const line of lines) expect(line).toBe(JSON.stringify(JSON.parse(line)));
+    await store.close();
     const text = await readFile(join(dataDir, 'puente.json'), 'utf8');
     expect(text).not.toContain('\n');
     expect(text).toBe(JSON.stringify(JSON.parse(text)));
@@ -242,18 +269,22 @@ describe('LowdbStore lock', () => {
 });
 
 describe('LowdbStore recovery', () => {
-  async function storeWithTwoWrites(dataDir: string) {
-    const store = new LowdbStore({ dataDir });
-    await store.open();
-    const kept = await store.createDocument(sampleDocument());
-    const lost = await store.recordEvent(sampleEvent());
-    await store.close();
-    return { kept: kept.document, lost: lost.event };
+  /** Two sessions, so the snapshot has a `.bak` (after the first) and the retired log holds the second. */
+  async function storeWithTwoSessions(dataDir: string) {
+    const first = new LowdbStore({ dataDir });
+    await first.open();
+    const kept = await first.createDocument(sampleDocument());
+    await first.close();
+    const second = new LowdbStore({ dataDir });
+    await second.open();
+    const later = await second.recordEvent(sampleEvent());
+    await second.close();
+    return { kept: kept.document, later: later.event };
   }
 
-  it('falls back to the .bak copy when the main file is truncated, with a warning and the damaged file kept', async () => {
+  it('falls back to the .bak copy when the main file is truncated, completes it from the logs, warns and keeps the damaged file', async () => {
     const dataDir = await tempDataDir();
-    const { kept, lost } = await storeWithTwoWrites(dataDir);
+    const { kept, later } = await storeWithTwoSessions(dataDir);
     const main = join(dataDir, 'puente.json');
     await truncate(main, Math.floor((await stat(main)).size / 2));
 
@@ -266,24 +297,39 @@ describe('LowdbStore recovery', () => {
     expect(seen[0]).not.toMatch(/María|Pérez/);
 
     expect(await store.getDocument(kept.id)).toEqual(kept);
-    expect(await store.getEvent(lost.id)).toBeUndefined();
+    // The retired log still holds the second session, so nothing is lost.
+    expect(await store.getEvent(later.id)).toEqual(later);
     const files = await readdir(dataDir);
     const quarantined = files.find((f) => f.startsWith('puente.json.corrupt-'));
     expect(quarantined).toBeDefined();
     expect(seen[0]).toContain(quarantined);
     // A good main file is back in place immediately.
-    const restored = JSON.parse(await readFile(main, 'utf8')) as { documents: object };
+    const restored = JSON.parse(await readFile(main, 'utf8')) as { documents: object; events: object };
     expect(restored.documents).toHaveProperty(kept.id);
+    expect(restored.events).toHaveProperty(later.id);
+  });
+
+  it('warns that changes may be missing when the .bak copy is older than what the logs still hold', async () => {
+    const dataDir = await tempDataDir();
+    const { kept, later } = await storeWithTwoSessions(dataDir);
+    await unlink(join(dataDir, 'puente.json'));
+    await unlink(join(dataDir, 'puente.prev.log.ndjson'));
+    const store = await openStore({ dataDir });
+    expect(store.warnings).toHaveLength(2);
+    expect(store.warnings[1]).toMatch(/Commits 2–2 are missing before puente\.log\.ndjson.*may be lost/);
+    expect(await store.getDocument(kept.id)).toEqual(kept);
+    expect(await store.getEvent(later.id)).toBeUndefined();
   });
 
   it('recovers from the .bak copy when the main file is missing (crash between the two renames)', async () => {
     const dataDir = await tempDataDir();
-    const { kept } = await storeWithTwoWrites(dataDir);
+    const { kept, later } = await storeWithTwoSessions(dataDir);
     await unlink(join(dataDir, 'puente.json'));
     const store = await openStore({ dataDir });
     expect(store.warnings).toHaveLength(1);
     expect(store.warnings[0]).toMatch(/puente\.json does not exist; recovered/);
     expect(await store.getDocument(kept.id)).toEqual(kept);
+    expect(await store.getEvent(later.id)).toEqual(later);
   });
 
   it('refuses to open, changing nothing, when neither the file nor its backup is usable', async () => {
@@ -293,6 +339,7 @@ describe('LowdbStore recovery', () => {
     await store.createDocument(sampleDocument());
     await store.close();
     const main = join(dataDir, 'puente.json');
+    await unlink(join(dataDir, 'puente.json.bak'));
     await writeFile(main, '{"schemaVersion":1,"events":');
     const error = await new LowdbStore({ dataDir }).open().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UnreadableFileError);
@@ -305,9 +352,9 @@ describe('LowdbStore recovery', () => {
   it('refuses a file written by a newer format rather than overwrite it', async () => {
     const dataDir = await tempDataDir();
     const main = join(dataDir, 'puente.json');
-    const newer = JSON.stringify({ schemaVersion: 2, events: {}, documents: {}, batches: {}, counters: {}, allocations: {} });
+    const newer = JSON.stringify({ schemaVersion: 3, events: {}, documents: {}, batches: {}, counters: {}, allocations: {} });
     await writeFile(main, newer);
-    await expect(new LowdbStore({ dataDir }).open()).rejects.toThrow(/written by a newer Puente \(format 2/);
+    await expect(new LowdbStore({ dataDir }).open()).rejects.toThrow(/written by a newer Puente \(format 3/);
     expect(await readFile(main, 'utf8')).toBe(newer);
   });
 
@@ -319,6 +366,16 @@ describe('LowdbStore recovery', () => {
     expect((await stat(dataDir)).isDirectory()).toBe(true);
   });
 });
+
+/** The data files as a crash would leave them at this instant, in a new directory (no lock file). */
+async function copyDataFiles(dataDir: string): Promise<string> {
+  const copy = await tempDataDir();
+  for (const name of await readdir(dataDir)) {
+    if (name === 'puente.lock') continue;
+    await writeFile(join(copy, name), await readFile(join(dataDir, name)));
+  }
+  return copy;
+}
 
 function startFixture(dataDir: string, mode: 'try' | 'hold'): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', fixture, dataDir, mode], {
