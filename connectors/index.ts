@@ -8,6 +8,15 @@ import { createApidianTarget } from './apidian/index.js';
 import { parseApidianTargetConfig } from './apidian/config.js';
 import { APIDIAN_SANDBOX_DEMO_TOKEN, startApidianSandbox } from './apidian/sandbox/index.js';
 import { createShopifySource } from './shopify/index.js';
+import { createTuimprentaTarget } from './tuimprenta/index.js';
+import { parseTuimprentaTargetConfig } from './tuimprenta/config.js';
+import { TUIMPRENTA_SANDBOX_API_KEY, TUIMPRENTA_SANDBOX_WEBHOOK_SECRET, startTuimprentaSandbox } from './tuimprenta/sandbox/index.js';
+import { createFacturapiTarget } from './facturapi/index.js';
+import { parseFacturapiTargetConfig } from './facturapi/config.js';
+import { FACTURAPI_SANDBOX_DEMO_API_KEY, FACTURAPI_SANDBOX_DEMO_RUC, FACTURAPI_SANDBOX_DEMO_TENANT, startFacturapiSandbox } from './facturapi/sandbox/index.js';
+import { createUnidigitalTarget } from './unidigital/index.js';
+import { parseUnidigitalTargetConfig } from './unidigital/config.js';
+import { UNIDIGITAL_SANDBOX_DEMO_PASSWORD, UNIDIGITAL_SANDBOX_DEMO_USER, UNIDIGITAL_SANDBOX_SERIES_ID, startUnidigitalSandbox } from './unidigital/sandbox/index.js';
 
 export interface RunningSandbox {
   /** Base URL a target's `baseUrl` should use to reach it. */
@@ -47,6 +56,67 @@ export const targetTypes: Record<string, TargetType> = {
         baseUrl: `${sandbox.url}/api`,
         origin: sandbox.url,
         notes: [`demo company token  ${APIDIAN_SANDBOX_DEMO_TOKEN}`, `routes              ${sandbox.url}/api/ubl2.1/…`],
+        close: () => sandbox.close(),
+      };
+    },
+  },
+  tuimprenta: {
+    create: (block, deps) => createTuimprentaTarget(parseTuimprentaTargetConfig(block), { logger: deps.logger }),
+    async startSandbox({ port, host, dataFile, requestsPerMinute }) {
+      const sandbox = await startTuimprentaSandbox({
+        port,
+        ...(host ? { host } : {}),
+        ...(dataFile ? { dataFile } : {}),
+        ...(requestsPerMinute ? { requestsPerMinute } : {}),
+      });
+      return {
+        baseUrl: sandbox.url,
+        origin: sandbox.url,
+        notes: [
+          `demo API key        ${TUIMPRENTA_SANDBOX_API_KEY}`,
+          `webhook secret      ${TUIMPRENTA_SANDBOX_WEBHOOK_SECRET}`,
+          `routes              ${sandbox.url}/v1/…`,
+        ],
+        close: () => sandbox.close(),
+      };
+    },
+  },
+  facturapi: {
+    create: (block, deps) => createFacturapiTarget(parseFacturapiTargetConfig(block), { logger: deps.logger }),
+    async startSandbox({ port, host, dataFile, requestsPerMinute }) {
+      const sandbox = await startFacturapiSandbox({
+        port,
+        ...(host ? { host } : {}),
+        ...(dataFile ? { dataFile } : {}),
+        ...(requestsPerMinute ? { requestsPerMinute } : {}),
+      });
+      return {
+        baseUrl: sandbox.url,
+        origin: sandbox.url,
+        notes: [
+          `demo tenant         ${FACTURAPI_SANDBOX_DEMO_TENANT} (issuer RUC ${FACTURAPI_SANDBOX_DEMO_RUC}, tipoContribuyente 2)`,
+          `demo API key        ${FACTURAPI_SANDBOX_DEMO_API_KEY}`,
+          `routes              ${sandbox.url}/${FACTURAPI_SANDBOX_DEMO_TENANT}/lote/create, /de/estado, /evento/…`,
+        ],
+        close: () => sandbox.close(),
+      };
+    },
+  },
+  unidigital: {
+    // Reading the series counters at start lets the first Number continue from the imprenta's.
+    create: (block, deps) => createUnidigitalTarget(parseUnidigitalTargetConfig(block), { logger: deps.logger, readCountersOnCreate: true }),
+    // Unidigital has no numeric rate limit (its 429 means "previous request still processing"), so requestsPerMinute is not used.
+    async startSandbox({ port, host, dataFile }) {
+      const sandbox = await startUnidigitalSandbox({ port, ...(host ? { host } : {}), ...(dataFile ? { dataFile } : {}) });
+      return {
+        baseUrl: sandbox.baseUrl,
+        origin: sandbox.url,
+        notes: [
+          `demo user           ${UNIDIGITAL_SANDBOX_DEMO_USER} / password ${UNIDIGITAL_SANDBOX_DEMO_PASSWORD}`,
+          `series A strongId   ${UNIDIGITAL_SANDBOX_SERIES_ID}`,
+          `control numbers     ${sandbox.sandbox.settings.controlNumberDelayMs / 1000} s after approval (POST ${sandbox.url}/_sandbox/settings {controlNumberDelayMs})`,
+          `routes              ${sandbox.baseUrl}/…`,
+        ],
         close: () => sandbox.close(),
       };
     },
