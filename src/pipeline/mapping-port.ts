@@ -9,8 +9,11 @@ export interface RunnableMapping {
   id: string;
   revision: number;
   contentHash: string;
-  /** Throws MappingError (src/errors.ts) with the field path when the input cannot be mapped. */
-  run(input: unknown): unknown;
+  /**
+   * Throws (or rejects with) MappingError (src/errors.ts) with the field path when the input cannot
+   * be mapped. A promise only for mappings with expressions (JSONata is async): always `await` it.
+   */
+  run(input: unknown): unknown | Promise<unknown>;
 }
 
 export interface MappingCatalog {

@@ -10,6 +10,7 @@ import { creditForRemainder } from '../domain/annulment.js';
 import { debitForIncrease } from '../domain/debit.js';
 import {
   FiscalDocumentDraft,
+  type DocumentKind,
   type DocumentReference,
   type FiscalDocument,
 } from '../domain/fiscal-document.js';
@@ -25,8 +26,12 @@ import type { MappingCatalog, RunnableMapping } from './mapping-port.js';
 
 export type PrepareOutcome = 'ready' | 'waiting' | 'needs_attention' | 'skipped';
 
-export function seriesKey(connection: Connection, series: string): string {
-  return `${connection.target.name}:${connection.targetAccount}|${series}`;
+/**
+ * One counter per target account, document kind and series: DIAN resolutions and SIFEN's
+ * establecimiento-punto both number each document type on its own.
+ */
+export function seriesKey(connection: Connection, kind: DocumentKind, series: string): string {
+  return `${connection.target.name}:${connection.targetAccount}|${kind}|${series}`;
 }
 
 export class Preparer {
@@ -50,8 +55,10 @@ export class Preparer {
       if (!reference || reference.status !== 'issued' || !reference.fiscal) return 'waiting';
     }
     const used: RunnableMapping[] = [];
+    // One set for the whole document: a hot reload meanwhile must not map stage 1 and stage 2 with two sets.
+    const catalog = this.mappings();
     try {
-      const fiscal = await this.buildFiscalDocument(document, connection, reference, used);
+      const fiscal = await this.buildFiscalDocument(document, connection, reference, used, catalog);
       if (fiscal === 'wait_for_notes') return 'waiting';
       if (fiscal === 'nothing_to_issue') {
         const reason =
@@ -70,7 +77,7 @@ export class Preparer {
         });
       }
       if (numbering) {
-        const number = await this.store.allocateNumber(seriesKey(connection, numbering.series), document.id, numbering.firstNumber);
+        const number = await this.store.allocateNumber(seriesKey(connection, document.kind, numbering.series), document.id, numbering.firstNumber);
         if (numbering.lastNumber !== undefined && number > numbering.lastNumber) {
           return this.park(document, {
             kind: 'numbering',
@@ -80,9 +87,9 @@ export class Preparer {
         fiscal.series = numbering.series;
         fiscal.number = String(number);
       }
-      const wireMapping = this.mappingFor(connection, document, 'target');
+      const wireMapping = this.mappingFor(catalog, connection, document, 'target');
       used.push(wireMapping);
-      const wire = wireMapping.run({ document: fiscal, target: connection.settings.targetSettings });
+      const wire = await wireMapping.run({ document: fiscal, target: connection.settings.targetSettings });
       const checked = connection.target.wireSchema(document.kind).safeParse(wire);
       if (!checked.success) {
         const issue = checked.error.issues[0]!;
@@ -111,6 +118,7 @@ export class Preparer {
     connection: Connection,
     reference: DocumentRecord | undefined,
     used: RunnableMapping[],
+    catalog: MappingCatalog,
   ): Promise<FiscalDocument | 'nothing_to_issue' | 'wait_for_notes'> {
     const issuedAt = isoInTimeZone(this.clock(), connection.settings.timezone);
     let draftInput: unknown;
@@ -129,7 +137,7 @@ export class Preparer {
       const event = await this.store.getEvent(document.eventId);
       if (!event) throw new MappingError('', `event ${document.eventId} is missing from the store`);
       // The order as it is now, through the same mapping that made the invoice, so lines compare.
-      const mapping = this.mappingFor(connection, { ...document, kind: 'invoice' }, 'source', 'order.paid');
+      const mapping = this.mappingFor(catalog, connection, { ...document, kind: 'invoice' }, 'source', 'order.paid');
       used.push(mapping);
       const now = await mapping.run({ order: event.payload, issuedAt, shop: shopOf(connection), country: connection.settings.country });
       const current = computeDocument(FiscalDocumentDraft.parse(this.withIdentification(now, connection)));
@@ -139,7 +147,7 @@ export class Preparer {
     } else {
       const event = await this.store.getEvent(document.eventId);
       if (!event) throw new MappingError('', `event ${document.eventId} is missing from the store`);
-      const mapping = this.mappingFor(connection, document, 'source', event.kind);
+      const mapping = this.mappingFor(catalog, connection, document, 'source', event.kind);
       used.push(mapping);
       draftInput = await mapping.run(await this.stageOneInput(document, event.payload, reference, issuedAt, connection));
     }
@@ -197,12 +205,12 @@ export class Preparer {
   }
 
   private mappingFor(
+    catalog: MappingCatalog,
     connection: Connection,
     document: DocumentRecord,
     stage: 'source' | 'target',
     eventKind?: Parameters<MappingCatalog['forSource']>[1],
   ): RunnableMapping {
-    const catalog = this.mappings();
     const override = connection.settings.mappings[
       (stage === 'target' ? `wire_${document.kind}` : document.kind) as keyof Connection['settings']['mappings']
     ];
@@ -238,7 +246,8 @@ export function referenceTo(invoice: DocumentRecord): DocumentReference {
     documentId: invoice.id,
     kind: invoice.kind,
     series: fiscal.series ?? invoice.series,
-    number: fiscal.number ?? invoice.number ?? '',
+    // Server-numbered targets give the number only in their answer.
+    number: fiscal.number ?? invoice.number ?? invoice.result?.fiscalNumber ?? '',
     issueDate: fiscal.issuedAt.slice(0, 10),
     ...(invoice.result?.uuid ? { uuid: invoice.result.uuid } : {}),
   };

@@ -75,7 +75,7 @@ describe('a paid order', () => {
     expect(apidianWireSchemas.invoice.safeParse(ready.wire).success).toBe(true);
     expect(ready.wire).toMatchObject({ prefix: 'SETP', number: NUMBERING.invoice!.firstNumber });
     expect(ready.provenance!.mappings.map((m) => m.id)).toEqual(['shopify-order-invoice', 'apidian-invoice']);
-    expect(await p.store.listAllocations(seriesKey(p.connections.get('shop')!, 'SETP'))).toEqual([
+    expect(await p.store.listAllocations(seriesKey(p.connections.get('shop')!, 'invoice', 'SETP'))).toEqual([
       expect.objectContaining({ number: NUMBERING.invoice!.firstNumber, documentId: ready.id }),
     ]);
   });
@@ -99,7 +99,7 @@ describe('a paid order', () => {
     expect(events.find((e) => e.id === stored!.id)!.deliveries).toBe(2);
     expect(events.find((e) => e.id !== stored!.id)).toMatchObject({ status: 'ignored' });
     // No second number was taken either.
-    expect(await p.store.listAllocations(seriesKey(p.connections.get('shop')!, 'SETP'))).toHaveLength(1);
+    expect(await p.store.listAllocations(seriesKey(p.connections.get('shop')!, 'invoice', 'SETP'))).toHaveLength(1);
   });
 });
 
@@ -226,7 +226,7 @@ describe('a replay', () => {
     expect(ready.fiscal!.number).toBe(numbered);
     expect(ready.wire).toMatchObject({ number: Number(numbered) });
     expect(ready.attention).toBeUndefined();
-    const key = seriesKey(fixed.get('shop')!, 'SETP');
+    const key = seriesKey(fixed.get('shop')!, 'invoice', 'SETP');
     expect(await p.store.listAllocations(key)).toHaveLength(1);
 
     // The next invoice gets the next number: the replay did not burn one.
@@ -300,7 +300,7 @@ describe('an annulment (order cancelled after its invoice)', () => {
     expect(notes).toHaveLength(2);
     const invoice = documents.find((d) => d.kind === 'invoice')!;
     expect(notes.reduce((sum, n) => sum.plus(payable(n.fiscal)), new Decimal(0)).toFixed(2)).toBe(payable(invoice.fiscal).toFixed(2));
-    const key = seriesKey(p.connections.get('shop')!, 'NC');
+    const key = seriesKey(p.connections.get('shop')!, 'credit_note', 'NC');
     expect((await p.store.listAllocations(key)).map((a) => a.number)).toEqual([1, 2]);
   });
 });
