@@ -13,13 +13,15 @@ import type { TargetConnector } from './connector.js';
 import { ConfigError, type LoadedConfig } from './config.js';
 import { createHttpApp } from './http/app.js';
 import { createLogger, type Logger } from './log.js';
-import { loadMappingCatalog } from './mapping/catalog.js';
+import { LiveMappings } from './mapping/watch.js';
 import { Connections, sourceOf, type Connection } from './pipeline/connections.js';
 import { Dispatcher } from './pipeline/dispatcher.js';
 import { PipelineEngine } from './pipeline/engine.js';
 import { EventProcessor } from './pipeline/event-processor.js';
 import { Inbox } from './pipeline/inbox.js';
+import { outputValidator } from './pipeline/output-contract.js';
 import { Preparer } from './pipeline/preparer.js';
+import { Replayer } from './pipeline/replay.js';
 import { LowdbStore } from './store/lowdb-store.js';
 import type { Store } from './store/store.js';
 import { isValidTimeZone } from './time.js';
@@ -33,6 +35,8 @@ export interface RunningPuente {
   sandboxes: Record<string, string>;
   connections: Connection[];
   engine: PipelineEngine;
+  /** The live mapping set; reloads itself when files under mappingsDir change. */
+  mappings: LiveMappings;
   store: Store;
   log: Logger;
   close(): Promise<void>;
@@ -113,7 +117,16 @@ export async function startPuente(loaded: LoadedConfig, options: StartOptions = 
         return { id: settings.id, source, sourceSystem: system, targetAccount: settings.target, target: targets[settings.target]!, settings };
       }),
     );
-    const mappings = await loadMappingCatalog(resolve(config.mappingsDir));
+    // Golden tests check outputs against the contracts the pipeline enforces, with the wire schemas
+    // of the configured targets.
+    const wireSchemaFor = (system: string, kind: Parameters<TargetConnector['wireSchema']>[0]) =>
+      Object.values(targets).find((target) => target.name === system && target.kinds.includes(kind))?.wireSchema(kind);
+    const mappings = await LiveMappings.open({
+      dir: resolve(config.mappingsDir),
+      log: log.child({ component: 'mappings' }),
+      validatorFor: (mapping) => outputValidator(mapping, wireSchemaFor),
+    });
+    closers.push(() => mappings.close());
     const sources = createSources({
       shopify: { apiKey: config.shopify.apiKey, apiSecretKey: config.shopify.apiSecret, apiVersion: config.shopify.apiVersion },
     });
@@ -124,7 +137,7 @@ export async function startPuente(loaded: LoadedConfig, options: StartOptions = 
       store,
       connections,
       new EventProcessor(store, connections, log),
-      new Preparer(store, connections, () => mappings, log),
+      new Preparer(store, connections, () => mappings.current, log),
       dispatcher,
       log,
       { tickMs: config.pipeline.tickMs },
@@ -139,6 +152,8 @@ export async function startPuente(loaded: LoadedConfig, options: StartOptions = 
       maxBodyBytes: config.server.maxBodyBytes,
       log,
       onStored: () => engine.poke(),
+      mappings,
+      replayer: new Replayer(store, log, () => engine.poke()),
     });
     const server: Server = await new Promise((resolveListen, reject) => {
       const s = app.listen(config.server.port, config.server.host, () => resolveListen(s));
@@ -153,6 +168,7 @@ export async function startPuente(loaded: LoadedConfig, options: StartOptions = 
     );
     await engine.start();
     closers.push(() => engine.stop());
+    await mappings.watch();
 
     const port = (server.address() as AddressInfo).port;
     const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
@@ -165,6 +181,7 @@ export async function startPuente(loaded: LoadedConfig, options: StartOptions = 
       sandboxes,
       connections: connections.all(),
       engine,
+      mappings,
       store,
       log,
       close: closeAll,

@@ -3,6 +3,8 @@
  *   puente serve                         start Puente (the default)
  *   puente demo [--url URL]              send signed sample Shopify webhooks to a running Puente
  *   puente sandbox apidian --port N [--data FILE]   run an invoicing API sandbox on its own
+ *   puente mappings validate|test|preview|diff …    tools for mapping files (src/cli/mappings.ts)
+ *   puente replay --status needs_attention …        re-run parked documents (src/cli/replay.ts)
  */
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config.js';
@@ -13,6 +15,10 @@ const USAGE = `Usage:
   puente demo [--url URL] [--token TOKEN]         send signed sample Shopify webhooks and print what was issued
   puente sandbox NAME [--port N] [--data FILE] [--requests-per-minute N]
                                                   run an invoicing API's sandbox on its own (NAME: apidian, …)
+  puente mappings validate [DIR] | test [DIR] | preview MAPPING INPUT | diff --from X --to Y --corpus DIR
+                                                  check, test, dry-run and compare mapping files (puente mappings help)
+  puente replay --status needs_attention [--kind KIND] [--document ID | --event ID] [--url URL] [--token TOKEN]
+                                                  send parked documents through the pipeline again after a fix
 `;
 
 async function serve(): Promise<void> {
@@ -24,6 +30,7 @@ async function serve(): Promise<void> {
     `  config        ${loaded.file}`,
     `  data          ${puente.dataDir} (lowdb)`,
     `  admin API     ${puente.url}/api/documents  (Authorization: Bearer <token>)`,
+    `  mappings      ${puente.mappings.list().length} from ${puente.mappings.dir}, reloaded on change (GET ${puente.url}/api/mappings)`,
     `  admin token   ${puente.adminTokenGenerated ? `generated, in ${puente.dataDir}/admin-token` : 'from configuration'}`,
     ...Object.entries(puente.sandboxes).map(([name, url]) => `  sandbox       ${name} at ${url} (embedded)`),
     ...puente.connections.map((c) => `  connection    ${c.id}: ${c.source} → ${c.targetAccount} (${c.target.name}); webhooks at ${puente.url}/webhooks/${c.sourceSystem}`),
@@ -100,6 +107,16 @@ export async function main(argv: string[]): Promise<void> {
       }
       case 'sandbox':
         return await sandbox(rest);
+      case 'mappings': {
+        const { runMappingsCommand } = await import('./mappings.js');
+        process.exitCode = await runMappingsCommand(rest);
+        return;
+      }
+      case 'replay': {
+        const { runReplayCommand } = await import('./replay.js');
+        process.exitCode = await runReplayCommand(rest);
+        return;
+      }
       case 'help':
       case '--help':
       case '-h':
@@ -111,8 +128,9 @@ export async function main(argv: string[]): Promise<void> {
   } catch (error) {
     if (error instanceof UsageError) {
       process.stderr.write(`puente: ${error.message}\n\n${USAGE}`);
-    } else if (error instanceof ConfigError || error instanceof StoreLockedError) {
-      process.stderr.write(`puente: ${error.message}\n`);
+    } else if (error instanceof ConfigError || error instanceof StoreLockedError || (error as Error)?.name === 'MappingSetRejectedError') {
+      // Expected refusals: their message says what to do; a stack would only hide it.
+      process.stderr.write(`puente: ${(error as Error).message}\n`);
     } else {
       process.stderr.write(`puente: ${(error as Error)?.stack ?? String(error)}\n`);
     }

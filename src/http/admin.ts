@@ -4,7 +4,10 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
+import type { Replayer } from '../pipeline/replay.js';
 import type { Store } from '../store/store.js';
+import { mappingsRouter, type MappingSetView } from './mappings.js';
+import { replayRouter } from './replay.js';
 
 export function bearerAuth(token: string) {
   const expected = createHash('sha256').update(token).digest();
@@ -49,9 +52,17 @@ function query<T extends z.ZodType>(schema: T, req: Request, res: Response): z.i
   return undefined;
 }
 
-export function adminRouter(store: Store, adminToken: string): Router {
+/** Admin features that exist only when the server wires them (tests may leave them out). */
+export interface AdminExtras {
+  mappings?: MappingSetView;
+  replayer?: Replayer;
+}
+
+export function adminRouter(store: Store, adminToken: string, extras: AdminExtras = {}): Router {
   const router = express.Router();
   router.use(bearerAuth(adminToken));
+  if (extras.mappings) router.use(mappingsRouter(extras.mappings));
+  if (extras.replayer) router.use(replayRouter(extras.replayer));
   router.get('/events', async (req, res) => {
     const q = query(EventFilter, req, res);
     if (q) res.json({ events: await store.listEvents(q) });

@@ -2,8 +2,10 @@ import express, { type Express } from 'express';
 import type { SourceConnector } from '../connector.js';
 import type { Logger } from '../log.js';
 import type { Inbox } from '../pipeline/inbox.js';
+import type { Replayer } from '../pipeline/replay.js';
 import type { Store } from '../store/store.js';
 import { adminRouter } from './admin.js';
+import type { MappingSetView } from './mappings.js';
 import { jsonErrorHandler } from './errors.js';
 import { webhookRouter } from './webhooks.js';
 
@@ -15,6 +17,10 @@ export interface HttpAppDeps {
   maxBodyBytes: number;
   log: Logger;
   onStored: () => void;
+  /** The live mapping set, for GET /api/mappings. */
+  mappings?: MappingSetView;
+  /** For the replay routes. */
+  replayer?: Replayer;
 }
 
 export function createHttpApp(deps: HttpAppDeps): Express {
@@ -24,7 +30,13 @@ export function createHttpApp(deps: HttpAppDeps): Express {
     res.json({ status: 'ok' });
   });
   app.use('/webhooks', webhookRouter(deps.sources, deps.inbox, deps.log, deps.maxBodyBytes, deps.onStored));
-  app.use('/api', adminRouter(deps.store, deps.adminToken));
+  app.use(
+    '/api',
+    adminRouter(deps.store, deps.adminToken, {
+      ...(deps.mappings ? { mappings: deps.mappings } : {}),
+      ...(deps.replayer ? { replayer: deps.replayer } : {}),
+    }),
+  );
   app.use((_req, res) => {
     res.status(404).json({ error: 'not_found', message: 'no such route' });
   });
