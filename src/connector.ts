@@ -118,6 +118,16 @@ export interface BatchStatus {
   results: DocumentOutcome[];
 }
 
+/** What a target's callback (webhook) says about documents, keyed by the idempotency key Puente sent. */
+export type TargetCallbackVerdict =
+  | {
+      ok: true;
+      /** The target's event id: the same on every redelivery. */
+      eventId: string;
+      results: { idempotencyKey: string; outcome: DocumentOutcome }[];
+    }
+  | { ok: false; status: 400 | 401 | 413; error: string };
+
 export interface TargetConnector {
   readonly name: string;
   readonly kinds: readonly DocumentKind[];
@@ -135,4 +145,9 @@ export interface TargetConnector {
   status(receipt: Record<string, unknown>, batch: OutgoingBatch): Promise<BatchStatus>;
   /** After a crash or an unknown outcome: did this document reach the target? null = no record. */
   lookup(document: OutgoingDocument): Promise<DocumentOutcome | null>;
+  /**
+   * For targets that call back (tuimprenta webhooks): verifies a delivery on its raw bytes and says
+   * what it means for which documents. Polling `status` stays the fallback.
+   */
+  callback?(request: WebhookRequest): TargetCallbackVerdict;
 }

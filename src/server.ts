@@ -154,6 +154,14 @@ export async function startPuente(loaded: LoadedConfig, options: StartOptions = 
       onStored: () => engine.poke(),
       mappings,
       replayer: new Replayer(store, log, () => engine.poke()),
+      callbacks: {
+        connections,
+        apply: async (key, outcome) => {
+          const applied = await dispatcher.applyCallback(key, outcome);
+          if (applied) engine.poke();
+          return applied;
+        },
+      },
     });
     const server: Server = await new Promise((resolveListen, reject) => {
       const s = app.listen(config.server.port, config.server.host, () => resolveListen(s));

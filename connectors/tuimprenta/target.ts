@@ -27,6 +27,8 @@ import type {
 } from '../../src/connector.js';
 import type { DocumentKind } from '../../src/domain/fiscal-document.js';
 import { TargetError } from '../../src/errors.js';
+import type { TargetCallbackVerdict, WebhookRequest } from '../../src/connector.js';
+import { receiveTuimprentaWebhook } from './webhook.js';
 import { TuimprentaClient, TuimprentaError, type BatchInvoice, type TuimprentaClientOptions, type TuimprentaLogger } from './client.js';
 import { parseTuimprentaTargetConfig, type TuimprentaTargetConfig, type TuimprentaTargetConfigInput } from './config.js';
 import {
@@ -362,6 +364,16 @@ export function createTuimprentaTarget(
     statusPollMs: config.statusPollMs ?? DEFAULT_STATUS_POLL_MS,
     client,
     webhookSecret: config.webhookSecret,
+    callback(request: WebhookRequest): TargetCallbackVerdict {
+      const verdict = receiveTuimprentaWebhook(request, { secret: config.webhookSecret });
+      if (!verdict.ok) return verdict;
+      const { event } = verdict;
+      if (event.category !== 'invoice') return { ok: true, eventId: event.id, results: [] };
+      // The invoice carries Puente's idempotency key in its metadata: that names the document.
+      const key = (event.invoice.metadata as Record<string, unknown> | undefined)?.[PUENTE_KEY_METADATA];
+      if (typeof key !== 'string') return { ok: true, eventId: event.id, results: [] };
+      return { ok: true, eventId: event.id, results: [{ idempotencyKey: key, outcome: outcomeFromInvoice('', event.invoice) }] };
+    },
     wireSchema: (kind) => (kind === 'export_invoice' ? NO_EXPORT_INVOICE : tuimprentaWireSchemas[kind]),
     requestBodyFor,
     submit,

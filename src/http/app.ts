@@ -7,7 +7,7 @@ import type { Store } from '../store/store.js';
 import { adminRouter } from './admin.js';
 import type { MappingSetView } from './mappings.js';
 import { jsonErrorHandler } from './errors.js';
-import { webhookRouter } from './webhooks.js';
+import { webhookRouter, type TargetCallbacks } from './webhooks.js';
 
 export interface HttpAppDeps {
   store: Store;
@@ -21,6 +21,8 @@ export interface HttpAppDeps {
   mappings?: MappingSetView;
   /** For the replay routes. */
   replayer?: Replayer;
+  /** For invoicing APIs that push verdicts (webhooks). */
+  callbacks?: TargetCallbacks;
 }
 
 export function createHttpApp(deps: HttpAppDeps): Express {
@@ -29,7 +31,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  app.use('/webhooks', webhookRouter(deps.sources, deps.inbox, deps.log, deps.maxBodyBytes, deps.onStored));
+  app.use('/webhooks', webhookRouter(deps.sources, deps.inbox, deps.log, deps.maxBodyBytes, deps.onStored, deps.callbacks));
   app.use(
     '/api',
     adminRouter(deps.store, deps.adminToken, {

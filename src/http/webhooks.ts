@@ -3,9 +3,16 @@
  * the source connector, stored durably through the inbox, and only then answered 2xx.
  */
 import express, { type Router } from 'express';
-import type { SourceConnector } from '../connector.js';
+import type { DocumentOutcome, SourceConnector } from '../connector.js';
 import type { Logger } from '../log.js';
+import type { Connections } from '../pipeline/connections.js';
 import type { Inbox } from '../pipeline/inbox.js';
+
+/** How verdicts a target pushes reach the pipeline. */
+export interface TargetCallbacks {
+  connections: Connections;
+  apply(idempotencyKey: string, outcome: DocumentOutcome): Promise<boolean>;
+}
 
 export function webhookRouter(
   sources: Record<string, SourceConnector>,
@@ -13,8 +20,28 @@ export function webhookRouter(
   log: Logger,
   maxBodyBytes: number,
   onStored: () => void,
+  callbacks?: TargetCallbacks,
 ): Router {
   const router = express.Router();
+  // Invoicing APIs that call back: /webhooks/<target>/<connection id>.
+  router.post('/:target/:connection', express.raw({ type: () => true, limit: maxBodyBytes }), async (req, res) => {
+    const connection = callbacks?.connections.get(req.params.connection!);
+    if (!connection || connection.target.name !== req.params.target || !connection.target.callback) {
+      res.status(404).json({ error: 'unknown_connection', message: `no ${req.params.target} connection "${req.params.connection}" takes callbacks` });
+      return;
+    }
+    const rawBody = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
+    const verdict = connection.target.callback({ rawBody, headers: req.headers });
+    if (!verdict.ok) {
+      log.warn({ target: connection.target.name, connectionId: connection.id, status: verdict.status }, 'target callback refused');
+      res.status(verdict.status).json({ error: verdict.status === 401 ? 'invalid_signature' : 'invalid_delivery', message: verdict.error });
+      return;
+    }
+    let applied = 0;
+    for (const { idempotencyKey, outcome } of verdict.results) if (await callbacks!.apply(idempotencyKey, outcome)) applied++;
+    log.info({ target: connection.target.name, connectionId: connection.id, eventId: verdict.eventId, applied }, 'target callback received');
+    res.status(200).json({ received: verdict.eventId, applied });
+  });
   router.post('/:source', express.raw({ type: () => true, limit: maxBodyBytes }), async (req, res) => {
     const connector = sources[req.params.source!];
     if (!connector?.webhook) {

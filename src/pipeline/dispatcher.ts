@@ -100,6 +100,17 @@ export class Dispatcher {
     return wakeAt;
   }
 
+  /**
+   * A verdict the target pushed (a webhook) about the document with this idempotency key. Applied
+   * only while the document waits for it, so a redelivered callback changes nothing.
+   */
+  async applyCallback(idempotencyKey: string, outcome: DocumentOutcome): Promise<boolean> {
+    const document = await this.store.findDocumentByKey(idempotencyKey);
+    if (!document || document.status !== 'in_flight' || outcome.outcome === 'pending') return false;
+    await this.applyOutcome(document, { ...outcome, documentId: document.id });
+    return true;
+  }
+
   /** Asks the target about every batch still awaiting its verdict, when its poll is due. */
   async pollAwaiting(): Promise<number | undefined> {
     let wakeAt: number | undefined;
