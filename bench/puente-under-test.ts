@@ -19,9 +19,10 @@ import { createLogger } from '../src/log.js';
 import { Connections } from '../src/pipeline/connections.js';
 import { Inbox } from '../src/pipeline/inbox.js';
 import { startPuente, type RunningPuente } from '../src/server.js';
-import { writeFileDurably } from '../src/store/durable-file.js';
+import { writeChunksDurably } from '../src/store/durable-file.js';
 import { newId } from '../src/store/ids.js';
-import { DEFAULT_STORE_FILE_NAME } from '../src/store/lowdb-store.js';
+import { captureStoreSnapshot, DEFAULT_STORE_FILE_NAME, type StoreData } from '../src/store/lowdb-store.js';
+import { snapshotChunks } from '../src/store/snapshot.js';
 import type { EventRecord, NewEvent, Store } from '../src/store/store.js';
 import { median } from './stats.js';
 
@@ -37,17 +38,29 @@ export interface PuenteUnderTest {
   discard(): Promise<void>;
 }
 
+export interface CompactionCost {
+  /** The synchronous capture of references at commit C. */
+  captureMs: number;
+  /** Capture + sliced serialisation + durable write, wall time (the event loop serves meanwhile). */
+  totalMs: number;
+  /** The longest the event loop went without a turn during the compaction. */
+  longestBlockMs: number;
+  /** For comparison: one JSON.stringify of the whole store, which is what compaction used to block for. */
+  wholeStringifyMs: number;
+}
+
 export interface StoreOnDisk {
   events: number;
   /** Events whose status is not `received`: must be 0 while the pipeline is stopped. */
   eventsTouchedByPipeline: number;
   fileBytes: number;
   /**
-   * What one group commit costs at this size, measured after the run on the same data: the store
-   * serialises the whole database (JSON.stringify) and writes it durably (temp file, fsync, rename,
-   * directory fsync) on every commit. Medians of 3.
+   * What one compaction costs at this size, measured after the run on the same data, the way the store
+   * compacts: capture references (synchronous), then serialise in slices and write durably (temp file,
+   * fsync, rename, directory fsync) while the event loop keeps turning. Commits themselves only append
+   * their change to the log. Medians of 3.
    */
-  commitAtFinalSize: { stringifyMs: number; durableWriteMs: number };
+  compactionAtFinalSize: CompactionCost;
 }
 
 /** The benchmark's configuration, as YAML text, validated by the same parseConfig that `puente serve` uses. */
@@ -104,33 +117,52 @@ export async function startPuenteUnderTest(secret: string, shop: string): Promis
       await running.close();
       const file = path.join(running.dataDir, DEFAULT_STORE_FILE_NAME);
       const fileBytes = statSync(file).size;
-      const data = JSON.parse(readFileSync(file, 'utf8')) as { events: Record<string, { status: string }> };
+      const data = JSON.parse(readFileSync(file, 'utf8')) as StoreData;
       const events = Object.values(data.events);
-      const commitAtFinalSize = await measureCommit(data, path.join(dir, 'commit-probe.json'));
+      const compactionAtFinalSize = await measureCompaction(data, path.join(dir, 'compaction-probe.json'));
       rmSync(dir, { recursive: true, force: true });
       return {
         events: events.length,
         eventsTouchedByPipeline: events.filter((e) => e.status !== 'received').length,
         fileBytes,
-        commitAtFinalSize,
+        compactionAtFinalSize,
       };
     },
   };
 }
 
-async function measureCommit(data: unknown, probeFile: string): Promise<StoreOnDisk['commitAtFinalSize']> {
-  const stringify: number[] = [];
-  const write: number[] = [];
+async function measureCompaction(data: StoreData, probeFile: string): Promise<CompactionCost> {
+  const capture: number[] = [];
+  const total: number[] = [];
+  const longestBlock: number[] = [];
+  const wholeStringify: number[] = [];
   for (let i = 0; i < 3; i++) {
+    // A chain of setImmediate: the largest gap between two of its turns is the longest block.
+    let last = performance.now();
+    let longest = 0;
+    let running = true;
+    const tick = () => {
+      const now = performance.now();
+      longest = Math.max(longest, now - last);
+      last = now;
+      if (running) setImmediate(tick);
+    };
+    setImmediate(tick);
+    await new Promise((resolve) => setImmediate(resolve));
     const t0 = performance.now();
-    const text = JSON.stringify(data);
+    const parts = captureStoreSnapshot(data, data.logCommit ?? 0);
     const t1 = performance.now();
-    await writeFileDurably(probeFile, text, { backupPath: `${probeFile}.bak` });
+    await writeChunksDurably(probeFile, snapshotChunks(parts), { backupPath: `${probeFile}.bak` });
     const t2 = performance.now();
-    stringify.push(t1 - t0);
-    write.push(t2 - t1);
+    running = false;
+    capture.push(t1 - t0);
+    total.push(t2 - t0);
+    longestBlock.push(longest);
+    const s0 = performance.now();
+    JSON.stringify(data);
+    wholeStringify.push(performance.now() - s0);
   }
-  return { stringifyMs: median(stringify), durableWriteMs: median(write) };
+  return { captureMs: median(capture), totalMs: median(total), longestBlockMs: median(longestBlock), wholeStringifyMs: median(wholeStringify) };
 }
 
 /**

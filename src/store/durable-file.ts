@@ -6,6 +6,10 @@
  * same directory → fsync it → move the current file to `<name>.bak` → rename the temp file over the
  * target → fsync the directory. Only then is the write reported done.
  *
+ * The content can come as one string (writeFileDurably) or as chunks pulled one at a time while they
+ * are written (writeChunksDurably): the store's snapshot is serialised lazily, in slices, so compaction
+ * never holds the event loop for long.
+ *
  * Keeping the previous file as `.bak` costs one rename (no copy) and the backup is itself a file that
  * was fsynced when it was written. A crash between the two renames leaves no main file but a good
  * `.bak`; readJsonWithFallback recovers from that just as from a corrupt main file.
@@ -17,6 +21,13 @@ import type { Adapter } from 'lowdb';
 
 /** Writes `text` to `path` durably; must not resolve before the data survives a power cut. */
 export type TextFileWriter = (path: string, text: string) => Promise<void>;
+
+/**
+ * Writes the text made of `chunks` to `path` durably, pulling the next chunk only once the previous
+ * one is handled (the producer serialises lazily); must not resolve before the data survives a power
+ * cut, and must leave the previous file in place when it fails.
+ */
+export type ChunkedFileWriter = (path: string, chunks: AsyncIterable<string>) => Promise<void>;
 
 export interface DurableWriteOptions {
   /** Where the previous version of the file is moved before the new one takes its name. */
@@ -66,34 +77,58 @@ async function fsyncDirectory(dir: string): Promise<void> {
  */
 const WRITE_SLICE_BYTES = 4 * 1024 * 1024;
 
-async function writeInSlices(handle: FileHandle, data: string | Uint8Array): Promise<void> {
+/** Cuts a whole file's content into write slices, without copying a short string. */
+function* slicesOf(data: string | Uint8Array): Generator<string | Uint8Array> {
   if (typeof data === 'string' && data.length <= WRITE_SLICE_BYTES) {
-    await handle.writeFile(data);
+    yield data;
     return;
   }
   const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
   for (let offset = 0; offset < bytes.length; offset += WRITE_SLICE_BYTES) {
-    const end = Math.min(offset + WRITE_SLICE_BYTES, bytes.length);
-    let written = offset;
-    while (written < end) {
-      const { bytesWritten } = await handle.write(bytes, written, end - written, written);
-      written += bytesWritten;
-    }
-    if (end < bytes.length) await handle.datasync();
+    yield bytes.subarray(offset, Math.min(offset + WRITE_SLICE_BYTES, bytes.length));
   }
 }
 
-/** Replaces `path` with `data` so that either the old or the new content survives any crash. */
-export async function writeFileDurably(
+async function writeAll(handle: FileHandle, bytes: Uint8Array): Promise<void> {
+  let written = 0;
+  while (written < bytes.length) {
+    const { bytesWritten } = await handle.write(bytes, written, bytes.length - written);
+    written += bytesWritten;
+  }
+}
+
+/**
+ * Writes the chunks one after the other, flushing every WRITE_SLICE_BYTES so the change log's fsyncs
+ * never wait behind a whole snapshot's dirty blocks.
+ */
+async function writeChunks(handle: FileHandle, chunks: AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array>): Promise<void> {
+  let unflushed = 0;
+  for await (const chunk of chunks) {
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+    if (unflushed > 0 && unflushed + bytes.length > WRITE_SLICE_BYTES) {
+      await handle.datasync();
+      unflushed = 0;
+    }
+    await writeAll(handle, bytes);
+    unflushed += bytes.length;
+  }
+}
+
+/**
+ * Replaces `path` with the concatenation of `chunks`, consumed one at a time as they are written, so
+ * that either the old or the new content survives any crash. If producing or writing a chunk fails,
+ * the temp file is removed and `path` (and its `.bak`) are untouched.
+ */
+export async function writeChunksDurably(
   path: string,
-  data: string | Uint8Array,
+  chunks: AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array>,
   options: DurableWriteOptions = {},
 ): Promise<void> {
   const tempPath = tempPathFor(path);
   try {
     const handle = await open(tempPath, 'w', options.mode ?? 0o600);
     try {
-      await writeInSlices(handle, data);
+      await writeChunks(handle, chunks);
       await handle.sync();
     } finally {
       await handle.close();
@@ -112,6 +147,11 @@ export async function writeFileDurably(
     const reason = error instanceof Error ? error.message : String(error);
     throw new Error(`Could not write ${path} durably: ${reason}`, { cause: error });
   }
+}
+
+/** Replaces `path` with `data` so that either the old or the new content survives any crash. */
+export function writeFileDurably(path: string, data: string | Uint8Array, options: DurableWriteOptions = {}): Promise<void> {
+  return writeChunksDurably(path, slicesOf(data), options);
 }
 
 export type ReadSource = 'main' | 'backup' | 'none';

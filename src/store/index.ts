@@ -1,4 +1,4 @@
-/** The store module: the Store contract, its lowdb implementation (snapshot + change log), and the pieces it is built from. */
+/** The store module: the Store contract, its lowdb implementation (snapshot + change log, incremental compaction), and the pieces it is built from. */
 export * from './store.js';
 export {
   LowdbStore,
@@ -7,17 +7,22 @@ export {
   DEFAULT_STORE_FILE_NAME,
   DEFAULT_COMPACT_AFTER_BYTES,
   DEFAULT_COMPACT_AFTER_COMMITS,
+  captureStoreSnapshot,
   DEFAULT_LIST_LIMIT,
   MAX_LIST_LIMIT,
   type LowdbStoreOptions,
+  type StoreData,
 } from './lowdb-store.js';
+export { snapshotChunks, DEFAULT_SLICE_MS, DEFAULT_CHUNK_CHARS, type SnapshotPart, type SnapshotSlicing } from './snapshot.js';
 export {
   writeFileDurably,
+  writeChunksDurably,
   readJsonWithFallback,
   backupPathFor,
   DurableJsonFile,
   UnreadableFileError,
   type TextFileWriter,
+  type ChunkedFileWriter,
   type DurableWriteOptions,
   type RecoveredJson,
   type ReadJsonOptions,

@@ -1,7 +1,7 @@
 /**
  * The embedded default Store: the data lives in memory in lowdb 7's `Low`, and on disk as a JSON
- * snapshot (durable adapter: temp file + fsync + rename + directory fsync, `.bak` of the previous copy)
- * plus an append-only change log (change-log.ts).
+ * snapshot (temp file + fsync + rename + directory fsync, `.bak` of the previous copy; read back through
+ * the durable adapter, which falls back to the `.bak`) plus an append-only change log (change-log.ts).
  *
  * Every mutation is applied synchronously to the in-memory data, remembers which records it changed,
  * and then waits for a group commit: all changes made while an append is in flight go to disk together
@@ -11,6 +11,10 @@
  * acts on state a crash could take back (as with a database's committed reads).
  *
  * Compaction rewrites the snapshot when the log passes a size or commit-count threshold, and at close.
+ * It never holds the event loop for long: it captures references to the records at commit C (O(n)
+ * pointer copies) and serialises them in slices of a few milliseconds while the server keeps serving
+ * (snapshot.ts). That is consistent because stored records are copy-on-write: every mutation puts a new
+ * object (or list entry) in its table, so an object captured at C never changes afterwards.
  * Opening reads the snapshot and replays the log lines it does not contain yet.
  *
  * Why replay is safe whatever the moment of a crash: every log line has a commit number and the
@@ -28,9 +32,10 @@ import { mkdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { Low } from 'lowdb';
 import { ChangeLog, ChangeLogDamagedError, type CommitLine, type LogAppendHook, type LogSegment } from './change-log.js';
-import { DurableJsonFile, type TextFileWriter } from './durable-file.js';
+import { backupPathFor, DurableJsonFile, writeChunksDurably, type ChunkedFileWriter } from './durable-file.js';
 import { newId } from './ids.js';
 import { acquireLock, type StoreLock } from './lock.js';
+import { snapshotChunks, type SnapshotPart } from './snapshot.js';
 import {
   RecordNotFoundError,
   type BatchQuery,
@@ -63,8 +68,16 @@ export interface LowdbStoreOptions {
    * last log line) and a failed compaction later on (nothing is lost then: the change log still holds it).
    */
   onWarning?: (message: string) => void;
-  /** Replaces the durable snapshot writer; for tests that count or fail snapshot writes. */
-  writer?: TextFileWriter;
+  /**
+   * Replaces the durable snapshot writer (by default writeChunksDurably with a `.bak`); for tests that
+   * count, hold or fail snapshot writes. It receives the snapshot as lazily serialised chunks.
+   */
+  writer?: ChunkedFileWriter;
+  /**
+   * Serialising a snapshot gives the event loop a turn whenever this many milliseconds of work have
+   * passed since the last one. Default 4. 0 gives it a turn after every record.
+   */
+  snapshotSliceMs?: number;
   /** Wraps each change-log append; for tests that count, delay or fail commits. */
   onLogAppend?: LogAppendHook;
   /** Compact once the change log holds this many bytes. Default 32 MiB. */
@@ -79,7 +92,7 @@ export interface LowdbStoreOptions {
   amortiseCompaction?: boolean;
 }
 
-interface StoreData {
+export interface StoreData {
   schemaVersion: number;
   events: Record<string, EventRecord>;
   documents: Record<string, DocumentRecord>;
@@ -140,6 +153,31 @@ export class StoreInputError extends Error {
 
 function emptyData(): StoreData {
   return { schemaVersion: SCHEMA_VERSION, events: {}, documents: {}, batches: {}, counters: {}, allocations: {} };
+}
+
+/**
+ * What a snapshot of the store at commit `logCommit` serialises, captured synchronously: references to
+ * the records (which are copy-on-write), shallow copies of the counters and of each append-only
+ * allocation list. O(n) pointer copies, no stringify.
+ */
+export function captureStoreSnapshot(
+  data: Pick<StoreData, 'events' | 'documents' | 'batches' | 'counters' | 'allocations'>,
+  logCommit: number,
+): SnapshotPart[] {
+  return [
+    { key: 'schemaVersion', kind: 'value', value: SCHEMA_VERSION },
+    tableRecords('events', data.events),
+    tableRecords('documents', data.documents),
+    tableRecords('batches', data.batches),
+    { key: 'counters', kind: 'value', value: { ...data.counters } },
+    { key: 'allocations', kind: 'lists', entries: Object.entries(data.allocations).map(([key, list]) => [key, list.slice()] as const) },
+    { key: 'logCommit', kind: 'value', value: logCommit },
+  ];
+}
+
+function tableRecords(key: string, table: Record<string, object>): SnapshotPart {
+  const ids = Object.keys(table);
+  return { key, kind: 'records', ids, records: ids.map((id) => table[id]) };
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -207,14 +245,43 @@ function requireInstant(field: string, value: unknown): void {
   }
 }
 
-/** What goes into the file is exactly what stays in memory: a JSON round trip drops undefined and turns Dates into strings. */
-function toStored<T>(field: string, value: T): T {
+/** The JSON text of a value the caller hands in; refuses what JSON cannot hold. */
+function jsonText(field: string, value: unknown): string {
+  let text: string | undefined;
   try {
-    return JSON.parse(JSON.stringify(value)) as T;
+    text = JSON.stringify(value);
   } catch (error) {
     const why = error instanceof Error ? error.message.split('\n')[0] : 'not serialisable';
     throw new StoreInputError(field, `must be JSON-serialisable (${why})`);
   }
+  if (text === undefined) throw new StoreInputError(field, 'must be JSON-serialisable (got nothing to store)');
+  return text;
+}
+
+/** What goes into the file is exactly what stays in memory: a JSON round trip drops undefined and turns Dates into strings. */
+function toStored<T>(field: string, value: T): T {
+  return JSON.parse(jsonText(field, value)) as T;
+}
+
+/**
+ * A new record — the caller's input as stored, then the fields the store sets — with its JSON text.
+ * When none of those fields is in the input (the usual case) the text is spliced from the input's text,
+ * which is exactly what JSON.stringify of the record gives, so a large payload is stringified once per
+ * create instead of again for its commit line.
+ */
+function newRecord<T extends object>(
+  field: string,
+  input: object,
+  ownFields: (stored: Record<string, unknown>) => Record<string, unknown>,
+): { record: T; text: string } {
+  const inputText = jsonText(field, input);
+  const stored = JSON.parse(inputText) as Record<string, unknown>;
+  const own = ownFields(stored);
+  const record = { ...stored, ...own } as T;
+  const clash = !inputText.startsWith('{') || Object.keys(own).some((key) => Object.hasOwn(stored, key) || own[key] === undefined);
+  if (clash) return { record, text: JSON.stringify(record) };
+  const ownText = JSON.stringify(own);
+  return { record, text: inputText === '{}' ? ownText : `${inputText.slice(0, -1)},${ownText.slice(1)}` };
 }
 
 function pageLimit(limit: number | undefined): number {
@@ -233,29 +300,33 @@ function newestFirst<T extends { id: string }>(records: T[], instant: (record: T
 }
 
 /**
- * Applies a shallow patch. A key patched to `undefined` is removed, as it would be after a reload.
- * Fields that identify a record may appear in a patch only with their current value.
+ * The record with a shallow patch applied, as a NEW object: stored records are never mutated, so a
+ * snapshot that captured the old object still serialises it as it was (copy-on-write). A key patched to
+ * `undefined` is removed, as it would be after a reload. Fields that identify a record may appear in a
+ * patch only with their current value.
  */
-function applyPatch<T extends object>(
+function patched<T extends object>(
   collection: string,
   record: T,
   patch: object,
   immutable: readonly string[],
   updatedAt: string,
-): void {
-  const target = record as Record<string, unknown>;
+): T {
+  const current = record as Record<string, unknown>;
   for (const [key, value] of Object.entries(patch)) {
-    if (immutable.includes(key) && value !== undefined && value !== target[key]) {
-      throw new StoreInputError(key, `cannot be changed on a ${collection} once set (was ${String(target[key])})`);
+    if (immutable.includes(key) && value !== undefined && value !== current[key]) {
+      throw new StoreInputError(key, `cannot be changed on a ${collection} once set (was ${String(current[key])})`);
     }
   }
   const stored = toStored('patch', patch) as Record<string, unknown>;
+  const next: Record<string, unknown> = { ...current };
   for (const key of Object.keys(patch)) {
     if (immutable.includes(key)) continue;
-    if (key in stored) target[key] = stored[key];
-    else delete target[key];
+    if (key in stored) next[key] = stored[key];
+    else delete next[key];
   }
-  target.updatedAt = updatedAt;
+  next.updatedAt = updatedAt;
+  return next as T;
 }
 
 export class LowdbStore implements Store {
@@ -268,6 +339,8 @@ export class LowdbStore implements Store {
   private readonly compactAfterBytes: number;
   private readonly compactAfterCommits: number;
   private readonly amortiseCompaction: boolean;
+  private readonly snapshotSliceMs: number | undefined;
+  private readonly snapshotWriter: ChunkedFileWriter;
   /** Size of the snapshot on disk (or being written), for amortised compaction. */
   private snapshotBytes = 0;
   private readonly openWarnings: string[] = [];
@@ -277,6 +350,11 @@ export class LowdbStore implements Store {
   private readonly eventIdByDedupeKey = new Map<string, string>();
   private readonly documentIdByKey = new Map<string, string>();
   private readonly allocatedNumber = new Map<string, number>();
+  /**
+   * The JSON text of records changed since their commit line was written, so the line reuses it rather
+   * than stringifying a large payload again. Records are never mutated, so a text stays exact for its object.
+   */
+  private readonly recordText = new WeakMap<object, string>();
 
   // Group commit: every mutation takes the next sequence number; a write covers everything applied
   // before it started. `durableSeq` is the highest sequence number known to be on disk.
@@ -303,16 +381,18 @@ export class LowdbStore implements Store {
     this.dataDir = options.dataDir;
     this.filePath = join(options.dataDir, options.fileName ?? DEFAULT_STORE_FILE_NAME);
     this.clock = options.clock ?? (() => new Date());
-    this.adapter = new DurableJsonFile<StoreData>(this.filePath, {
-      validate: validateStoreData,
-      now: this.clock,
-      ...(options.writer ? { writer: options.writer } : {}),
-    });
+    // The adapter only reads (with its `.bak` fall back); snapshots are written by writeSnapshot.
+    this.adapter = new DurableJsonFile<StoreData>(this.filePath, { validate: validateStoreData, now: this.clock });
+    this.snapshotWriter = options.writer ?? ((path, chunks) => writeChunksDurably(path, chunks, { backupPath: backupPathFor(path) }));
     this.db = new Low<StoreData>(this.adapter, emptyData());
     this.log = new ChangeLog(this.filePath, options.onLogAppend ? { onAppend: options.onLogAppend } : {});
     this.compactAfterBytes = positiveLimit('compactAfterBytes', options.compactAfterBytes, DEFAULT_COMPACT_AFTER_BYTES);
     this.compactAfterCommits = positiveLimit('compactAfterCommits', options.compactAfterCommits, DEFAULT_COMPACT_AFTER_COMMITS);
     this.amortiseCompaction = options.amortiseCompaction ?? true;
+    if (options.snapshotSliceMs !== undefined && !(Number.isFinite(options.snapshotSliceMs) && options.snapshotSliceMs >= 0)) {
+      throw new StoreInputError('snapshotSliceMs', `must be a number of milliseconds ≥ 0, got ${options.snapshotSliceMs}`);
+    }
+    this.snapshotSliceMs = options.snapshotSliceMs;
   }
 
   /** The change log file, next to the snapshot. */
@@ -397,26 +477,24 @@ export class LowdbStore implements Store {
     const existingId = this.eventIdByDedupeKey.get(event.dedupeKey);
     if (existingId !== undefined) {
       const existing = data.events[existingId]!;
-      existing.deliveries += 1;
-      existing.updatedAt = this.now();
+      const counted: EventRecord = { ...existing, deliveries: existing.deliveries + 1, updatedAt: this.now() };
+      data.events[existingId] = counted;
       this.pending.events.add(existingId);
-      const copy = structuredClone(existing);
+      const copy = this.remember(counted);
       await this.commit();
       return { event: copy, duplicate: true };
     }
-    const stored = toStored('event', event);
-    const record: EventRecord = {
-      ...stored,
+    const { record, text } = newRecord<EventRecord>('event', event, (stored) => ({
       id: newId('evt'),
       status: stored.status ?? 'received',
       documentIds: [],
       deliveries: 1,
       updatedAt: this.now(),
-    };
+    }));
     data.events[record.id] = record;
     this.pending.events.add(record.id);
     this.eventIdByDedupeKey.set(record.dedupeKey, record.id);
-    const copy = structuredClone(record);
+    const copy = this.remember(record, text);
     await this.commit();
     return { event: copy, duplicate: false };
   }
@@ -440,12 +518,14 @@ export class LowdbStore implements Store {
   }
 
   async updateEvent(id: string, patch: Partial<Omit<EventRecord, 'id' | 'dedupeKey'>>): Promise<EventRecord> {
-    const record = this.data('updateEvent').events[id];
-    if (!record) throw new RecordNotFoundError('event', id);
+    const events = this.data('updateEvent').events;
+    const current = events[id];
+    if (!current) throw new RecordNotFoundError('event', id);
     if (patch.receivedAt !== undefined) requireInstant('receivedAt', patch.receivedAt);
-    applyPatch('event', record, patch, ['id', 'dedupeKey'], this.now());
+    const record = patched('event', current, patch, ['id', 'dedupeKey'], this.now());
+    events[id] = record;
     this.pending.events.add(id);
-    const copy = structuredClone(record);
+    const copy = this.remember(record);
     await this.commit();
     return copy;
   }
@@ -459,20 +539,18 @@ export class LowdbStore implements Store {
     if (existingId !== undefined) {
       return { document: await this.readResult(structuredClone(data.documents[existingId]!)), duplicate: true };
     }
-    const stored = toStored('document', document);
     const now = this.now();
-    const record: DocumentRecord = {
-      ...stored,
+    const { record, text } = newRecord<DocumentRecord>('document', document, (stored) => ({
       id: newId('doc'),
       status: stored.status ?? 'pending',
       attempts: 0,
       createdAt: now,
       updatedAt: now,
-    };
+    }));
     data.documents[record.id] = record;
     this.pending.documents.add(record.id);
     this.documentIdByKey.set(record.idempotencyKey, record.id);
-    const copy = structuredClone(record);
+    const copy = this.remember(record, text);
     await this.commit();
     return { document: copy, duplicate: false };
   }
@@ -507,12 +585,14 @@ export class LowdbStore implements Store {
     id: string,
     patch: Partial<Omit<DocumentRecord, 'id' | 'idempotencyKey' | 'number'>>,
   ): Promise<DocumentRecord> {
-    const record = this.data('updateDocument').documents[id];
-    if (!record) throw new RecordNotFoundError('document', id);
+    const documents = this.data('updateDocument').documents;
+    const current = documents[id];
+    if (!current) throw new RecordNotFoundError('document', id);
     // `number` changes only through allocateNumber, in the same write as its allocation.
-    applyPatch('document', record, patch, ['id', 'idempotencyKey', 'number'], this.now());
+    const record = patched('document', current, patch, ['id', 'idempotencyKey', 'number'], this.now());
+    documents[id] = record;
     this.pending.documents.add(id);
-    const copy = structuredClone(record);
+    const copy = this.remember(record);
     await this.commit();
     return copy;
   }
@@ -539,9 +619,9 @@ export class LowdbStore implements Store {
     const now = this.now();
     const allocation: NumberAllocation = { seriesKey, number: next, documentId, allocatedAt: now };
     data.counters[seriesKey] = next;
+    // Appended, never changed: a snapshot captures each list as a shallow copy of what it holds at C.
     (data.allocations[seriesKey] ??= []).push(allocation);
-    document.number = String(next);
-    document.updatedAt = now;
+    data.documents[documentId] = { ...document, number: String(next), updatedAt: now };
     // The counter, the allocation and the numbered document go into the same commit line.
     this.pending.counters.add(seriesKey);
     this.pending.allocations.push(allocation);
@@ -560,18 +640,16 @@ export class LowdbStore implements Store {
 
   async createBatch(batch: NewBatch): Promise<BatchRecord> {
     const data = this.data('createBatch');
-    const stored = toStored('batch', batch);
     const now = this.now();
-    const record: BatchRecord = {
-      ...stored,
+    const { record, text } = newRecord<BatchRecord>('batch', batch, (stored) => ({
       id: newId('bat'),
       status: stored.status ?? 'sending',
       createdAt: now,
       updatedAt: now,
-    };
+    }));
     data.batches[record.id] = record;
     this.pending.batches.add(record.id);
-    const copy = structuredClone(record);
+    const copy = this.remember(record, text);
     await this.commit();
     return copy;
   }
@@ -594,11 +672,13 @@ export class LowdbStore implements Store {
   }
 
   async updateBatch(id: string, patch: Partial<Omit<BatchRecord, 'id'>>): Promise<BatchRecord> {
-    const record = this.data('updateBatch').batches[id];
-    if (!record) throw new RecordNotFoundError('batch', id);
-    applyPatch('batch', record, patch, ['id'], this.now());
+    const batches = this.data('updateBatch').batches;
+    const current = batches[id];
+    if (!current) throw new RecordNotFoundError('batch', id);
+    const record = patched('batch', current, patch, ['id'], this.now());
+    batches[id] = record;
     this.pending.batches.add(id);
-    const copy = structuredClone(record);
+    const copy = this.remember(record);
     await this.commit();
     return copy;
   }
@@ -694,8 +774,8 @@ export class LowdbStore implements Store {
     if (isEmpty(changes)) return;
     this.pending = noChanges();
     this.lastCommit += 1;
-    // Stringified now, synchronously: the line is exactly the state of these records at this instant.
-    const line = JSON.stringify(this.commitLine(this.lastCommit, changes));
+    // Built now, synchronously: the line is exactly the state of these records at this instant.
+    const line = this.commitLine(this.lastCommit, changes);
     try {
       await this.log.append(line);
     } catch (error) {
@@ -705,17 +785,35 @@ export class LowdbStore implements Store {
     }
   }
 
-  private commitLine(c: number, changes: PendingChanges): StoreCommit {
+  /** The commit line's text: `{"c":…,"events":[…],…}`, each record's text reused when it is known. */
+  private commitLine(c: number, changes: PendingChanges): string {
     const data = this.db.data;
-    const commit: StoreCommit = { c };
-    if (changes.events.size > 0) commit.events = [...changes.events].map((id) => data.events[id]!);
-    if (changes.documents.size > 0) commit.documents = [...changes.documents].map((id) => data.documents[id]!);
-    if (changes.batches.size > 0) commit.batches = [...changes.batches].map((id) => data.batches[id]!);
+    let line = `{"c":${c}`;
+    const records = (key: 'events' | 'documents' | 'batches', ids: Set<string>, table: Record<string, object>) => {
+      if (ids.size > 0) line += `,"${key}":[${[...ids].map((id) => this.textOf(table[id]!)).join(',')}]`;
+    };
+    records('events', changes.events, data.events);
+    records('documents', changes.documents, data.documents);
+    records('batches', changes.batches, data.batches);
     if (changes.counters.size > 0) {
-      commit.counters = Object.fromEntries([...changes.counters].map((key) => [key, data.counters[key]!]));
+      line += `,"counters":${JSON.stringify(Object.fromEntries([...changes.counters].map((key) => [key, data.counters[key]!])))}`;
     }
-    if (changes.allocations.length > 0) commit.allocations = changes.allocations;
-    return commit;
+    if (changes.allocations.length > 0) line += `,"allocations":${JSON.stringify(changes.allocations)}`;
+    return `${line}}`;
+  }
+
+  /** Remembers the JSON text of a record just put in its table, and returns the caller's copy of it. */
+  private remember<T extends object>(record: T, text: string = JSON.stringify(record)): T {
+    this.recordText.set(record, text);
+    return JSON.parse(text) as T;
+  }
+
+  /** A record's JSON text for its commit line; the remembered text is dropped once used, to keep memory flat. */
+  private textOf(record: object): string {
+    const text = this.recordText.get(record);
+    if (text === undefined) return JSON.stringify(record);
+    this.recordText.delete(record);
+    return text;
   }
 
   /** Puts the changes of a failed append back, ahead of anything changed since. */
@@ -735,16 +833,22 @@ export class LowdbStore implements Store {
   }
 
   /**
-   * Writes the snapshot, stringified at this instant, with the last commit it contains. Low.write hands
-   * the data to the adapter at once and DurableJsonFile.write stringifies before its first await, so
-   * changes made while the file is being written are not in it — they are in the log after `logCommit`.
+   * Writes the snapshot of this instant, with the last commit it contains. Only references are captured
+   * now, synchronously (O(n) pointer copies); the records are stringified later, in slices that give
+   * the event loop a turn every few milliseconds, while commits go on. That is consistent because
+   * stored records are replaced, never mutated (copy-on-write): changes made while the file is being
+   * written are not in it — they are in the log after `logCommit`.
    */
   private writeSnapshot(): Promise<void> {
-    this.db.data.schemaVersion = SCHEMA_VERSION;
-    this.db.data.logCommit = this.lastCommit;
-    const writing = this.db.write();
-    this.snapshotBytes = this.adapter.lastWriteLength;
-    return writing;
+    const data = this.db.data;
+    data.schemaVersion = SCHEMA_VERSION;
+    data.logCommit = this.lastCommit;
+    const chunks = snapshotChunks(captureStoreSnapshot(data, this.lastCommit), this.snapshotSliceMs === undefined ? {} : { sliceMs: this.snapshotSliceMs });
+    return this.snapshotWriter(this.filePath, chunks).then(() => {
+      // Until now the previous snapshot's size stood in for it: a lower bound, so amortisation can only
+      // start the next compaction early, which then waits for this write (back-pressure, not loss).
+      this.snapshotBytes = chunks.stats.chars;
+    });
   }
 
   /**

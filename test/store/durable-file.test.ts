@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { readJsonWithFallback, UnreadableFileError, writeFileDurably } from '../../src/store/durable-file.js';
+import { readJsonWithFallback, UnreadableFileError, writeChunksDurably, writeFileDurably } from '../../src/store/durable-file.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -57,6 +57,45 @@ describe('writeFileDurably', () => {
     );
     expect(await readFile(target, 'utf8')).toBe('{"n":2}');
     expect(await readFile(`${target}.bak`, 'utf8')).toBe('{"n":1}');
+  });
+});
+
+describe('writeChunksDurably', () => {
+  it('writes the chunks in order, pulling each one only after the previous is written, and keeps a .bak', async () => {
+    const target = join(dir, 'state.json');
+    await writeFileDurably(target, '{"n":1}', { backupPath: `${target}.bak` });
+    const pulled: number[] = [];
+    async function* chunks() {
+      for (let i = 0; i < 3; i++) {
+        pulled.push(i);
+        // By the time the next chunk is asked for, everything before it is in the temp file.
+        if (i > 0) expect(await readFile(join(dir, '.state.json.tmp'), 'utf8')).toBe('{"n":2,"parts":['.concat('"p",'.repeat(i)));
+        yield i === 0 ? '{"n":2,"parts":["p",' : '"p",';
+      }
+      yield '"end"]}';
+    }
+    await writeChunksDurably(target, chunks(), { backupPath: `${target}.bak` });
+    expect(pulled).toEqual([0, 1, 2]);
+    expect(JSON.parse(await readFile(target, 'utf8'))).toEqual({ n: 2, parts: ['p', 'p', 'p', 'end'] });
+    expect(await readFile(`${target}.bak`, 'utf8')).toBe('{"n":1}');
+    expect((await readdir(dir)).sort()).toEqual(['state.json', 'state.json.bak']);
+  });
+
+  it('leaves the target, its backup and no temp file when producing a chunk fails half-way', async () => {
+    const target = join(dir, 'state.json');
+    await writeFileDurably(target, '{"n":1}', { backupPath: `${target}.bak` });
+    await writeFileDurably(target, '{"n":2}', { backupPath: `${target}.bak` });
+    async function* failing() {
+      yield '{"n":3,';
+      yield '"more":';
+      throw new Error('serialiser stopped');
+    }
+    await expect(writeChunksDurably(target, failing(), { backupPath: `${target}.bak` })).rejects.toThrow(
+      /Could not write .*state\.json durably: serialiser stopped/,
+    );
+    expect(await readFile(target, 'utf8')).toBe('{"n":2}');
+    expect(await readFile(`${target}.bak`, 'utf8')).toBe('{"n":1}');
+    expect((await readdir(dir)).sort()).toEqual(['state.json', 'state.json.bak']);
   });
 });
 

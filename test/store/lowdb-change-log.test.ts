@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ChangeLogDamagedError, parseLogSegment } from '../../src/store/change-log.js';
-import { writeFileDurably, type TextFileWriter } from '../../src/store/durable-file.js';
+import { writeFileDurably, type ChunkedFileWriter } from '../../src/store/durable-file.js';
 import { LowdbStore, StoreInputError, type LowdbStoreOptions } from '../../src/store/lowdb-store.js';
 import type { Store } from '../../src/store/store.js';
 import { sampleBatch, sampleDocument, sampleEvent } from './battery.js';
@@ -43,13 +43,25 @@ async function crashCopy(dataDir: string): Promise<string> {
   return copy;
 }
 
+async function readAll(chunks: AsyncIterable<string>): Promise<string> {
+  let text = '';
+  for await (const chunk of chunks) text += chunk;
+  return text;
+}
+
 /** A snapshot writer that counts writes, and can hold or fail the next one. */
 function snapshotWriter() {
+  // One entry per call, at the call (the snapshot is captured then); its text once it is serialised.
   const writes: string[] = [];
+  const serialised: Promise<unknown>[] = [];
   let hold: Promise<void> | undefined;
   let failNext = false;
-  const writer: TextFileWriter = async (path, text) => {
-    writes.push(text);
+  const writer: ChunkedFileWriter = async (path, chunks) => {
+    const index = writes.push('') - 1;
+    const reading = readAll(chunks);
+    serialised.push(reading);
+    const text = await reading;
+    writes[index] = text;
     if (failNext) {
       failNext = false;
       throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
@@ -62,6 +74,10 @@ function snapshotWriter() {
   return {
     writer,
     writes,
+    /** Resolves once every snapshot started so far has been serialised into `writes`. */
+    async serialised(): Promise<void> {
+      await Promise.all(serialised);
+    },
     holdNext(): () => void {
       let release!: () => void;
       hold = new Promise<void>((r) => (release = r));
@@ -133,6 +149,7 @@ describe('LowdbStore change log: cost of a commit', () => {
     for (let i = 0; i < 5; i++) await store.recordEvent(sampleEvent({ payload }));
     await store.recordEvent(sampleEvent({ payload }));
     expect(snapshots.writes.length - writesAtOpen).toBe(1);
+    await snapshots.serialised();
     const firstSnapshot = snapshots.writes.at(-1)!.length;
     expect(firstSnapshot).toBeGreaterThan(10_000);
     // Now the 10 KB threshold alone would compact again after 5 commits; the snapshot is larger, so it waits.
@@ -142,6 +159,20 @@ describe('LowdbStore change log: cost of a commit', () => {
     while ((await stat(store.logPath)).size < firstSnapshot) await store.recordEvent(sampleEvent({ payload }));
     await store.recordEvent(sampleEvent({ payload }));
     expect(snapshots.writes.length - writesAtOpen).toBe(2);
+  });
+
+  it('logs each new record exactly as it is returned, whether or not the input carries a field the store sets', async () => {
+    const dataDir = await tempDataDir();
+    const store = await openStore({ dataDir });
+    const plain = await store.recordEvent(sampleEvent({ payload: { note: 'ñandú "quoted" \u2028' } }));
+    const withStatus = await store.recordEvent(sampleEvent({ status: 'needs_attention' }));
+    const { document } = await store.createDocument(sampleDocument());
+    const batch = await store.createBatch(sampleBatch({ status: 'awaiting_result' }));
+    const lines = (await logLines(store.logPath)).slice(1).map((line) => JSON.parse(line) as Record<string, unknown[]>);
+    expect(lines.map((line) => line.events?.[0] ?? line.documents?.[0] ?? line.batches?.[0])).toEqual([plain.event, withStatus.event, document, batch]);
+    expect(withStatus.event.status).toBe('needs_attention');
+    // Key order too: the text is what JSON.stringify of the stored record gives.
+    expect((await logLines(store.logPath))[1]).toBe(JSON.stringify({ c: 1, events: [plain.event] }));
   });
 
   it('refuses thresholds that are not positive integers', () => {
@@ -212,6 +243,7 @@ describe('LowdbStore change log: reopening', () => {
     for (let i = 0; i < 3; i++) early.push((await store.recordEvent(sampleEvent())).event);
     // The third commit filled the log: the compaction has started its snapshot write, which is held.
     while (snapshots.writes.length === writesAtOpen) await new Promise((r) => setImmediate(r));
+    await snapshots.serialised();
     const during = (await store.recordEvent(sampleEvent())).event;
     const inSnapshot = JSON.parse(snapshots.writes.at(-1)!) as { events: Record<string, unknown>; logCommit: number };
     expect(Object.keys(inSnapshot.events).sort()).toEqual(early.map((e) => e.id).sort());

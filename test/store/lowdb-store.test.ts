@@ -6,7 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { UnreadableFileError, writeFileDurably, type TextFileWriter } from '../../src/store/durable-file.js';
+import { UnreadableFileError, writeFileDurably } from '../../src/store/durable-file.js';
 import { LowdbStore, StoreClosedError, type LowdbStoreOptions } from '../../src/store/lowdb-store.js';
 import { StoreLockedError } from '../../src/store/store.js';
 import { sampleDocument, sampleEvent, storeConformanceBattery } from './battery.js';
@@ -39,8 +39,6 @@ async function openStore(options: LowdbStoreOptions): Promise<LowdbStore> {
   return store;
 }
 
-/** The default durable writer, with a `.bak`, as LowdbStore uses it. */
-const durableWriter: TextFileWriter = (path, text) => writeFileDurably(path, text, { backupPath: `${path}.bak` });
 
 storeConformanceBattery('LowdbStore', async () => {
   const dataDir = await mkdtemp(join(tmpdir(), 'puente-battery-'));
@@ -97,9 +95,11 @@ describe('LowdbStore group commit', () => {
     const appends = appendRecorder();
     const store = await openStore({
       dataDir,
-      writer: async (path, text) => {
+      writer: async (path, chunks) => {
+        let text = '';
+        for await (const chunk of chunks) text += chunk;
         snapshots.push(text);
-        await durableWriter(path, text);
+        await writeFileDurably(path, text, { backupPath: `${path}.bak` });
       },
       onLogAppend: appends.hook,
     });
