@@ -31,6 +31,7 @@ const DECIMAL_TEXT = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
  * after the point as written ("199.00" stays "199.00": the scale is the currency's, not ours).
  */
 export function canonicalDecimal(text: string): string | undefined {
+  if (isPlainDecimal(text)) return text;
   const match = DECIMAL_TEXT.exec(text.trim());
   if (!match) return undefined;
   const [, sign = '', intPart = '', fracPart = '', expPart] = match;
@@ -58,7 +59,85 @@ export function canonicalDecimal(text: string): string | undefined {
   return sign === '-' && !isZero ? `-${body}` : body;
 }
 
+/**
+ * The common case, already canonical: [-]digits[.digits], no leading zero, not a negative zero.
+ * Checked by scanning characters because amounts pass here many times per document.
+ */
+export function isPlainDecimal(text: string): boolean {
+  const length = text.length;
+  let i = 0;
+  const negative = text.charCodeAt(0) === 45; // -
+  if (negative) i = 1;
+  const intStart = i;
+  let nonZero = false;
+  for (; i < length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) break;
+    if (c !== 48) nonZero = true;
+  }
+  const intLength = i - intStart;
+  if (intLength === 0 || (intLength > 1 && text.charCodeAt(intStart) === 48)) return false;
+  if (i < length) {
+    if (text.charCodeAt(i) !== 46 || i === length - 1) return false; // . followed by at least one digit
+    for (i++; i < length; i++) {
+      const c = text.charCodeAt(i);
+      if (c < 48 || c > 57) return false;
+      if (c !== 48) nonZero = true;
+    }
+  }
+  return !negative || nonZero;
+}
+
+/**
+ * Compares two decimals in the canonical form toDecimal gives (no exponent, no leading zeros, no
+ * negative zero) by their digits, so conditions never go through floating point or decimal.js.
+ */
+export function compareDecimals(a: string, b: string): -1 | 0 | 1 {
+  const negativeA = a.charCodeAt(0) === 45; // -
+  const negativeB = b.charCodeAt(0) === 45;
+  if (negativeA !== negativeB) return negativeA ? -1 : 1;
+  const startA = negativeA ? 1 : 0;
+  const startB = negativeB ? 1 : 0;
+  const pointA = a.indexOf('.', startA);
+  const pointB = b.indexOf('.', startB);
+  const endA = pointA < 0 ? a.length : pointA;
+  const endB = pointB < 0 ? b.length : pointB;
+  // No leading zeros: the longer whole part is the larger number.
+  let order = endA - startA === endB - startB ? 0 : endA - startA < endB - startB ? -1 : 1;
+  for (let i = 0; order === 0 && i < endA - startA; i++) {
+    const digitA = a.charCodeAt(startA + i);
+    const digitB = b.charCodeAt(startB + i);
+    if (digitA !== digitB) order = digitA < digitB ? -1 : 1;
+  }
+  const fractionA = pointA < 0 ? 0 : a.length - pointA - 1;
+  const fractionB = pointB < 0 ? 0 : b.length - pointB - 1;
+  for (let i = 0; order === 0 && i < Math.max(fractionA, fractionB); i++) {
+    const digitA = i < fractionA ? a.charCodeAt(pointA + 1 + i) : 48;
+    const digitB = i < fractionB ? b.charCodeAt(pointB + 1 + i) : 48;
+    if (digitA !== digitB) order = digitA < digitB ? -1 : 1;
+  }
+  if (order === 0) return 0;
+  return (negativeA ? -order : order) as -1 | 1;
+}
+
+/** -1, 0 or 1 for a decimal in canonical form (which has no negative zero). */
+export function signOfDecimal(decimal: string): -1 | 0 | 1 {
+  if (decimal.charCodeAt(0) === 45) return -1;
+  for (let i = 0; i < decimal.length; i++) {
+    const c = decimal.charCodeAt(i);
+    if (c > 48 && c <= 57) return 1;
+  }
+  return 0;
+}
+
 export function toDecimal(value: unknown): string {
+  if (typeof value === 'string') {
+    const decimal = isPlainDecimal(value) ? value : canonicalDecimal(value);
+    if (decimal === undefined) throw new ConversionError(`${describeValue(value)} is not a decimal number such as "1234.50"`);
+    return decimal;
+  }
+  // A safe integer prints without exponent or fraction: already canonical.
+  if (Number.isSafeInteger(value)) return String(value);
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) throw new ConversionError(`${String(value)} is not a finite number, so it cannot be a decimal`);
     if (Math.abs(value) > Number.MAX_SAFE_INTEGER) {
@@ -147,8 +226,11 @@ function localParts(value: unknown): LocalParts {
 }
 
 function checkCalendar(date: string, time: string | undefined, original: string): void {
-  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
-  const daysInMonth = new Date(Date.UTC(y, m, 0)).getUTCDate();
+  const y = Number(date.slice(0, 4));
+  const m = Number(date.slice(5, 7));
+  const d = Number(date.slice(8, 10));
+  const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+  const daysInMonth = m === 2 ? (leap ? 29 : 28) : m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31;
   const badTime = time !== undefined && !/^(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d$/.test(time);
   if (m < 1 || m > 12 || d < 1 || d > daysInMonth || badTime) {
     throw new ConversionError(`${describeValue(original)} is not a real calendar date and time`);
@@ -161,6 +243,28 @@ function toDate(value: unknown): string {
     return value.trim();
   }
   return localParts(value).date;
+}
+
+const CONVERTERS: Record<AsType, (value: unknown) => unknown> = {
+  string: toText,
+  integer: toInteger,
+  decimal: toDecimal,
+  boolean: toBoolean,
+  date: toDate,
+  time: (value) => localParts(value).time,
+  offsetTime: (value) => {
+    const parts = localParts(value);
+    return `${parts.time}${parts.offset}`;
+  },
+  datetime: (value) => {
+    localParts(value);
+    return (value as string).trim();
+  },
+};
+
+/** The conversion for `as`, chosen once when a node is compiled. */
+export function converterFor(as: AsType): (value: unknown) => unknown {
+  return CONVERTERS[as];
 }
 
 export function convert(value: unknown, as: AsType): unknown {

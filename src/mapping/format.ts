@@ -6,14 +6,15 @@
  * editors use (schemas/mapping.v1.schema.json, written by write-json-schema.ts).
  *
  * The format is closed: unknown keys are errors. A field in `fields` is one of
- *   - a value node:   exactly one source (path | const | template | lookup | var) plus modifiers,
+ *   - a value node:   exactly one source (path | const | template | lookup | var | expr) plus modifiers,
  *   - a forEach node: `forEach: <path>` with optional `where`, `when` and nested `fields`,
  *   - a list:         forEach nodes and item nodes (`{ fields, when? }`) whose outputs are concatenated,
  *   - an object:      a plain map of field name → field (nested output object).
  * Which one a map is follows from its keys (a source key → value node, `forEach` → forEach node,
  * otherwise an object), so the structural words below cannot be used as output field names.
  *
- * `expr` (guarded JSONata) and string-valued `when` are reserved for a later version of the format.
+ * `expr` and conditions written as text are guarded JSONata (expression.ts): an allow-listed subset,
+ * compiled once at load. Every other node compiles to plain functions.
  */
 import { z } from 'zod';
 import { DOCUMENT_KINDS } from '../domain/fiscal-document.js';
@@ -22,9 +23,9 @@ import { SOURCE_EVENT_KINDS } from '../connector.js';
 export const API_VERSION = 'puente.mapping/v1';
 
 /** Keys that produce a value. A value node has exactly one of them. */
-export const SOURCE_KEYS = ['path', 'const', 'template', 'lookup', 'var'] as const;
-/** Sources the format reserves for a later version; named so the loader can say so. */
-export const RESERVED_SOURCE_KEYS = ['expr'] as const;
+export const SOURCE_KEYS = ['path', 'const', 'template', 'lookup', 'var', 'expr'] as const;
+/** Sources the format reserves for a later version (none left: expr landed in v1). */
+export const RESERVED_SOURCE_KEYS = [] as const;
 export const MODIFIER_KEYS = ['default', 'required', 'as', 'negate', 'when'] as const;
 /** Words that give a map its meaning; an output field cannot be called like this. */
 export const STRUCTURAL_KEYS = [
@@ -121,9 +122,22 @@ export const Condition = z
   .meta({ id: 'Condition' });
 export type Condition = z.infer<typeof Condition>;
 
+/** The longest expression a mapping may hold; longer logic belongs in domain code. */
+export const MAX_EXPRESSION_LENGTH = 1000;
+
+export const ExpressionText = z
+  .string()
+  .min(1)
+  .max(MAX_EXPRESSION_LENGTH)
+  .describe(
+    'A guarded JSONata expression (at most 1,000 characters): paths, comparisons, and/or, ?:, ??, & and the ' +
+      'allowed $functions. $ is the current item, $root the mapping input, $runTime the document\'s issue time, ' +
+      '$<var> a var of this file. No lambdas, regexes, :=, ranges, $eval, $now, $random or $round.',
+  );
+
 export const ConditionSpec = z
-  .union([Condition, z.array(Condition).min(1)])
-  .describe('One condition, or a list of conditions that must all hold.');
+  .union([ExpressionText, Condition, z.array(z.union([Condition, ExpressionText])).min(1)])
+  .describe('A condition written as an expression, one structural condition, or a list of them that must all hold.');
 export type ConditionSpec = z.infer<typeof ConditionSpec>;
 
 // ─── Value nodes ────────────────────────────────────────────────────────────────────────────────
@@ -156,6 +170,15 @@ export const TemplateNode = z
     ...modifiers,
   })
   .meta({ id: 'TemplateNode' });
+export const ExprNode = z
+  .strictObject({
+    expr: ExpressionText.describe(
+      'A guarded JSONata expression computing the value (never money: amounts are copied with path and computed by domain code). ' +
+        'A path that matches several items gives several values, which a field refuses: wrap it in [ ] for a list.',
+    ),
+    ...modifiers,
+  })
+  .meta({ id: 'ExprNode' });
 export const VarNode = z
   .strictObject({ var: z.string().regex(identifier).describe('The name of an entry in `vars`.'), ...modifiers })
   .meta({ id: 'VarNode' });
@@ -165,6 +188,7 @@ export type ValueNode =
   | z.infer<typeof ConstNode>
   | z.infer<typeof TemplateNode>
   | z.infer<typeof VarNode>
+  | z.infer<typeof ExprNode>
   | LookupNodeShape;
 
 export interface LookupNodeShape {
@@ -192,6 +216,7 @@ export const ValueNode: z.ZodType<ValueNode> = z
       ConstNode,
       TemplateNode,
       VarNode,
+      ExprNode,
       z
         .strictObject({ ...lookupNodeShape, key: ValueNode.describe('The value looked up (numbers are turned into text).') })
         .meta({ id: 'LookupNode' }),
@@ -305,7 +330,7 @@ export const MappingFile = z
     vars: z
       .record(z.string().regex(identifier), ValueNode)
       .optional()
-      .describe('Named values computed from the mapping input root, used with `var:`.'),
+      .describe('Named values computed once per document from the mapping input root, used with `var:` or as $name in expressions.'),
     fields: FieldMap,
     tests: z.array(GoldenTest).optional(),
   })

@@ -108,7 +108,7 @@ export async function runGoldenTests(mapping: CompiledMapping, options: GoldenOp
     let output: unknown;
     try {
       // A JSON round trip is what the pipeline stores, so compare that.
-      output = JSON.parse(JSON.stringify(mapping.run(input)));
+      output = JSON.parse(JSON.stringify(await mapping.run(input)));
     } catch (error) {
       results.push({ ...base, passed: false, differences: [], problems: [], error: (error as Error).message, output: undefined });
       continue;

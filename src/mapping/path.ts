@@ -142,7 +142,11 @@ function compileStep(step: Step): (value: unknown) => unknown {
   switch (step.kind) {
     case 'key': {
       const { key } = step;
-      return (value) => ownProperty(value, key);
+      // Keys that Object.prototype also has (constructor, toString, __proto__ …) are read only as own
+      // properties; any other key cannot reach the prototype of plain data, so it is read directly.
+      if (key in Object.prototype) return (value) => ownProperty(value, key);
+      return (value) =>
+        value === null || typeof value !== 'object' || Array.isArray(value) ? undefined : (value as Record<string, unknown>)[key];
     }
     case 'index': {
       const { index } = step;
@@ -164,10 +168,36 @@ function compileStep(step: Step): (value: unknown) => unknown {
   }
 }
 
+/**
+ * A path as one generated function whose property reads name their keys, like hand-written code.
+ * Closures shared by every path would read all keys through one code site, which V8 can only do the
+ * slow (megamorphic) way. Safe by construction: keys enter the code only as JSON string literals
+ * (JSON.stringify escapes any character that could end them); index and filter steps, and keys that
+ * Object.prototype has, are closures passed in as values. Undefined when code generation is disabled.
+ */
+function generatedReader(fromRoot: boolean, steps: Step[], readers: ((value: unknown) => unknown)[]): PathFunction | undefined {
+  const lines = [`let v = ${fromRoot ? 'root' : 'scope'};`];
+  steps.forEach((step, i) => {
+    if (step.kind === 'key' && !(step.key in Object.prototype)) {
+      lines.push(`if (v === null || typeof v !== 'object' || Array.isArray(v)) return undefined;`, `v = v[${JSON.stringify(step.key)}];`);
+    } else {
+      lines.push(`if (v === undefined || v === null) return undefined;`, `v = r[${i}](v);`);
+    }
+  });
+  lines.push('return v;');
+  try {
+    return new Function('r', `return function path(scope, root) {\n${lines.join('\n')}\n};`)(readers) as PathFunction;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Compiles a path into a reader. Throws PathSyntaxError for a malformed path. */
 export function compilePath(text: string): PathFunction {
   const { fromRoot, steps } = parsePath(text);
   const readers = steps.map(compileStep);
+  const generated = generatedReader(fromRoot, steps, readers);
+  if (generated) return generated;
   // Unrolled for the common short paths: the compiled mapping runs per document, this runs per field.
   if (readers.length === 1) {
     const [a] = readers as [(v: unknown) => unknown];

@@ -1,5 +1,16 @@
+import { Decimal } from 'decimal.js';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ConversionError, canonicalDecimal, convert, negateDecimal } from '../../src/mapping/convert.js';
+import {
+  ConversionError,
+  canonicalDecimal,
+  compareDecimals,
+  convert,
+  isPlainDecimal,
+  negateDecimal,
+  signOfDecimal,
+  toDecimal,
+} from '../../src/mapping/convert.js';
 
 describe('as: decimal', () => {
   it('turns JSON numbers into their shortest decimal text, not through float arithmetic', () => {
@@ -92,5 +103,35 @@ describe('as: string / integer / boolean', () => {
     expect(convert('false', 'boolean')).toBe(false);
     expect(convert(1, 'boolean')).toBe(true);
     expect(() => convert('yes', 'boolean')).toThrow(/not a boolean/);
+  });
+});
+
+describe('decimal comparisons without floating point', () => {
+  const decimalText = fc
+    .tuple(fc.boolean(), fc.bigInt({ min: 0n, max: 10n ** 20n }), fc.integer({ min: 0, max: 6 }))
+    .map(([negative, digits, scale]) => {
+      const text = digits.toString().padStart(scale + 1, '0');
+      const body = scale === 0 ? text : `${text.slice(0, -scale)}.${text.slice(-scale)}`;
+      return negative ? `-${body}` : body;
+    });
+
+  it('compareDecimals and signOfDecimal agree with decimal.js on canonical decimals', () => {
+    fc.assert(
+      fc.property(decimalText, decimalText, (a, b) => {
+        const [x, y] = [toDecimal(a), toDecimal(b)];
+        expect(compareDecimals(x, y)).toBe(new Decimal(x).comparedTo(y));
+        expect(signOfDecimal(x)).toBe(new Decimal(x).isZero() ? 0 : new Decimal(x).isNegative() ? -1 : 1);
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it('the fast check for canonical text accepts exactly what canonicalDecimal keeps as written', () => {
+    fc.assert(
+      fc.property(fc.oneof(decimalText, fc.string({ maxLength: 8 }), fc.constantFrom('-0', '-0.00', '007', '1.', '.5', '1e3', ' 1', '+1')), (text) => {
+        expect(isPlainDecimal(text)).toBe(canonicalDecimal(text) === text && /^-?\d+(\.\d+)?$/.test(text));
+      }),
+      { numRuns: 2_000 },
+    );
   });
 });

@@ -72,8 +72,8 @@ fields:
   five: { path: amount, negate: true }
   six: { template: "{{order.name" }
   seven: { lookup: taxByRate, key: { path: rate }, pick: code }
-  eight: { expr: "a + b" }
-  nine: { path: a, when: "a = 1" }
+  eight: { expr: "$eval('1')" }
+  nine: { path: a, when: "$now() > 1" }
   ten: order.currency
   path: { const: 1 }
   eleven: { default: 1 }
@@ -91,8 +91,8 @@ fields:
       'negate flips the sign of a decimal — add as: decimal',
       'template has a {{ without its }}',
       'pick: code needs every entry of lookup taxByRate to be an object with code',
-      'expr is not supported in mapping format v1 yet',
-      'conditions written as expressions are not supported in mapping format v1 yet',
+      '$eval is not allowed',
+      '$now is not allowed',
       'write { path: order.currency } to read it',
       '"path" cannot be an output field name',
       'this node has default but no source',
