@@ -35,6 +35,8 @@ export interface BenchResults {
   run: RunInfo;
   ingest: IngestResults;
   mapping: MappingResults;
+  /** bench/mapping-languages.ts: hand-written vs one JSONata expression vs the compiled mapping file. */
+  languagesMarkdown?: string;
 }
 
 export interface Verdicts {
@@ -167,6 +169,12 @@ export function renderResults(results: BenchResults): string {
       `\`parseShopifyJson\` (ids as strings). Every run checks first that the invoice has 21 lines (20 + shipping) and a payable amount of ` +
       `${mapping.payableAmount} COP, equal to the order's total.`,
   );
+  if (results.languagesMarkdown) {
+    line();
+    line('### Mapping languages');
+    line();
+    line(results.languagesMarkdown);
+  }
   return out.join('\n');
 }
 

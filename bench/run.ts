@@ -9,6 +9,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { benchIngest, type IngestSettings } from './ingest.js';
 import { benchMapping, type MappingSettings } from './mapping.js';
+import { runMappingLanguageBench } from './mapping-languages.js';
 import { renderSummary, verdictsOf, writeBenchmarksFile, type BenchResults } from './report.js';
 
 const BENCHMARKS_FILE = path.resolve(import.meta.dirname, '../BENCHMARKS.md');
@@ -53,6 +54,8 @@ async function main(): Promise<void> {
 
   progress('mapping a 20-line order…');
   const mapping = await benchMapping(MAPPING);
+  progress('the same order as hand-written TypeScript, one JSONata expression and the compiled mapping file…');
+  const languages = await runMappingLanguageBench();
   const ingest = await benchIngest(INGEST, progress);
 
   const cpus = os.cpus();
@@ -71,6 +74,7 @@ async function main(): Promise<void> {
     },
     ingest,
     mapping,
+    languagesMarkdown: languages.markdown,
   };
 
   console.log(`\n${renderSummary(results)}\n`);
