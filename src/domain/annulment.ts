@@ -23,8 +23,8 @@ function lineKey(line: Pick<Line, 'kind' | 'sourceLineId' | 'code'>): string {
 
 /** The draft of the line as it was given, without the amounts domain code computed from it. */
 function asDraft(line: Line): LineDraft {
-  const { grossAmount, discountAmount, lineExtensionAmount, netUnitPrice, taxAmount, taxes, ...draft } = line;
-  void grossAmount, discountAmount, lineExtensionAmount, netUnitPrice, taxAmount;
+  const { grossAmount, discountAmount, lineExtensionAmount, netUnitPrice, taxAmount, chargedUnitPrice, taxes, ...draft } = line;
+  void grossAmount, discountAmount, lineExtensionAmount, netUnitPrice, taxAmount, chargedUnitPrice;
   return { ...draft, taxes: taxes.map(({ code, percent, name }) => ({ code, percent, ...(name ? { name } : {}) })) };
 }
 

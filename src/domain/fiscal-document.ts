@@ -207,6 +207,13 @@ export const ComputedLine = LineDraft.extend({
   netUnitPrice: DecimalString,
   taxes: z.array(ComputedTax),
   taxAmount: DecimalString,
+  /**
+   * What one unit was charged, tax included and after discounts: (lineExtensionAmount + taxAmount) /
+   * quantity, rounded half-up to 8 decimals (SIFEN's precision for dPUniProSer). Targets that take
+   * tax-inclusive unit prices with no discount (SIFEN) send it, so that
+   * round(chargedUnitPrice × quantity) = lineExtensionAmount + taxAmount.
+   */
+  chargedUnitPrice: DecimalString,
 });
 export type ComputedLine = z.infer<typeof ComputedLine>;
 

@@ -14,7 +14,7 @@
  *
  * Every amount is written with exactly the currency's decimals (currency.ts). Two kinds of value are
  * not amounts and keep more precision: tax percents (at least two decimals, "19" → "19.00",
- * "0.966" stays) and netUnitPrice (see unitPriceNetOfTax).
+ * "0.966" stays), netUnitPrice (see unitPriceNetOfTax) and chargedUnitPrice (unitPriceCharged).
  */
 import type { z } from 'zod';
 import { DomainError } from './errors.js';
@@ -139,6 +139,7 @@ function computeLine(line: LineDraft, path: string, decimals: number): ComputedL
       netUnitPrice,
       taxes: line.taxes.map((tax, k) => computedTax(tax, percents[k]!, new Dec(0), decimals)),
       taxAmount: zero,
+      chargedUnitPrice: zero,
     };
   }
 
@@ -182,7 +183,21 @@ function computeLine(line: LineDraft, path: string, decimals: number): ComputedL
     netUnitPrice,
     taxes,
     taxAmount: formatFixed(taxAmount, decimals),
+    chargedUnitPrice: unitPriceCharged(lineExtension.plus(taxAmount), quantity, decimals),
   };
+}
+
+/** Decimals of chargedUnitPrice: SIFEN's maximum for a unit price (dPUniProSer). */
+const CHARGED_UNIT_PRICE_DECIMALS = 8;
+
+/**
+ * chargedUnitPrice — the tax-inclusive, discounted price of one unit: charged / quantity, rounded
+ * half-up to 8 decimals and written with at least the currency's decimals. Its product with the
+ * quantity is within quantity × ½·10⁻⁸ of the charged amount, so it rounds back to it exactly for any
+ * quantity below 10^(8 − decimals) (a million units in a 2-decimal currency).
+ */
+function unitPriceCharged(charged: Dec, quantity: Dec, decimals: number): string {
+  return formatAtLeast(roundHalfUp(charged.div(quantity), CHARGED_UNIT_PRICE_DECIMALS), decimals);
 }
 
 function parseTaxPercents(line: LineDraft, path: string): Dec[] {

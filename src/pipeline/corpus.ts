@@ -109,7 +109,7 @@ export async function readCorpus(dir: string, options: { defaultSystem: string }
 export function corpusItemFor(
   file: string,
   value: unknown,
-  options: { defaultSystem: string; orderOf?: (source: string, orderId: string) => unknown },
+  options: { defaultSystem: string; orderOf?: (source: string, orderId: string) => unknown; countryOf?: (source: string) => string | undefined },
 ): CorpusItem | SkippedCorpusFile {
   const event = asStoredEvent(value);
   if (event) {
@@ -120,10 +120,13 @@ export function corpusItemFor(
     const shop = colon > 0 ? event.source.slice(colon + 1) : '';
     // The pipeline uses "now"; the event's own time keeps both runs, and every rerun, identical.
     const issuedAt = event.occurredAt ?? event.receivedAt ?? '2000-01-01T00:00:00+00:00';
+    // A stored event does not say which connection's country it was issued for; a connection without
+    // `country` is Colombian (config.ts), so that is what a replayed event is mapped as.
+    const country = options.countryOf?.(event.source) ?? 'CO';
     const input =
       document === 'invoice'
-        ? { order: event.payload, issuedAt, shop }
-        : { order: options.orderOf?.(event.source, event.orderId ?? ''), refund: event.payload, issuedAt, shop };
+        ? { order: event.payload, issuedAt, shop, country }
+        : { order: options.orderOf?.(event.source, event.orderId ?? ''), refund: event.payload, issuedAt, shop, country };
     return { file, kind: 'event', system, event: event.kind, document, input };
   }
   if (isRecord(value) && typeof value.mapping === 'string' && 'input' in value) {

@@ -152,7 +152,7 @@ describe('mappings preview', () => {
     expect(report.validation?.computed?.totals.payableAmount).toMatch(/^\d+\.\d{2}$/);
 
     const taxCode = report.trace.fields.find((f) => f.field === 'lines[0].taxes[0].code');
-    expect(taxCode).toMatchObject({ value: 'IVA', origin: 'lookup taxByRate', via: 'source', lookup: { key: '0.19', hit: true } });
+    expect(taxCode).toMatchObject({ value: 'IVA', origin: 'lookup taxByRate', via: 'source', lookup: { key: 'CO:0.19', hit: true } });
     expect(taxCode?.line).toBe(lineOf(INVOICE_MAPPING, 'code:', 'lookup: taxByRate'));
     const currency = report.trace.fields.find((f) => f.field === 'currency');
     expect(currency).toMatchObject({ value: 'COP', origin: 'path order.currency', via: 'source', line: lineOf(INVOICE_MAPPING, 'currency:', 'order.currency') });
@@ -177,7 +177,7 @@ describe('mappings preview', () => {
 
     const human = await run(['preview', 'shopify-order-invoice', eventFile], project);
     expect(human.out).toMatch(/vars\.buyerTaxId\s+"222222222222"\s+← default \(paths .* gave nothing\)/);
-    expect(human.out).toMatch(/lines\[0\]\.taxes\[0\]\.code\s+"IVA"\s+← lookup taxByRate \[key "0\.19", entry\]/);
+    expect(human.out).toMatch(/lines\[0\]\.taxes\[0\]\.code\s+"IVA"\s+← lookup taxByRate \[key "CO:0\.19", entry\]/);
     expect(human.out).toContain('✓ valid against FiscalDocumentDraft + computeDocument');
   });
 
@@ -206,7 +206,7 @@ describe('mappings preview', () => {
     const { code, out } = await run(['preview', INVOICE_MAPPING, path.join(dir, 'input.json'), '--json']);
     expect(code).toBe(1);
     const report = JSON.parse(out) as PreviewReport;
-    expect(report.error).toMatch(/^lines\[0\]\.taxes\[0\]\.code: rate 0\.16 has no entry in lookup taxByRate/);
+    expect(report.error).toMatch(/^lines\[0\]\.taxes\[0\]\.code: key CO:0\.16 has no entry in lookup taxByRate/);
     expect(report.output).toBeUndefined();
     expect(report.trace.fields.some((f) => f.field === 'lines[0].unitPrice')).toBe(true);
   });
@@ -234,8 +234,8 @@ describe('mappings diff', () => {
     const changed = copy();
     const file = path.join(changed, 'shopify', 'order-invoice.yaml');
     const text = readFileSync(file, 'utf8');
-    expect(text).toContain('"0.19": { code: IVA, percent: "19" }');
-    writeFileSync(file, text.replace('"0.19": { code: IVA, percent: "19" }', '"0.19": { code: INC, percent: "19" }'));
+    expect(text).toContain('"CO:0.19": { code: IVA, percent: "19" }');
+    writeFileSync(file, text.replace('"CO:0.19": { code: IVA, percent: "19" }', '"CO:0.19": { code: INC, percent: "19" }'));
     return { corpus, original: copy(), changed };
   }
 

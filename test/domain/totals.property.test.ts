@@ -141,6 +141,28 @@ describe('computeDocument properties', () => {
     );
   }, SLOW);
 
+  it('states what one unit was charged: (line extension + tax) / quantity, half-up to 8 decimals, which multiplies back to the charge', () => {
+    fc.assert(
+      fc.property(draftArb, (draft) => {
+        const doc = computeDocument(draft);
+        const decimals = DECIMALS[draft.currency]!;
+        for (const line of doc.lines) {
+          const charged = new D(line.lineExtensionAmount).plus(line.taxAmount);
+          const quantity = new D(line.quantity);
+          const expected = charged.div(quantity).toDecimalPlaces(8, D.ROUND_HALF_UP);
+          expect(new D(line.chargedUnitPrice).equals(expected)).toBe(true);
+          expect(line.chargedUnitPrice).toMatch(/^\d+(\.\d{1,8})?$/);
+          expect(line.chargedUnitPrice.split('.')[1]?.length ?? 0).toBeGreaterThanOrEqual(decimals);
+          // Exact round trip whenever the 8-decimal error, times the quantity, stays under half a minor unit.
+          if (quantity.lt(new D(10).pow(8 - decimals))) {
+            expect(new D(line.chargedUnitPrice).times(quantity).toDecimalPlaces(decimals, D.ROUND_HALF_UP).equals(charged)).toBe(true);
+          }
+        }
+      }),
+      RUNS,
+    );
+  }, SLOW);
+
   it('writes every amount with exactly the currency decimals, and no number with an exponent', () => {
     fc.assert(
       fc.property(draftArb, (draft) => {

@@ -472,3 +472,41 @@ describe('computeDocument — refused input', () => {
     expect(input).toEqual(before);
   });
 });
+
+describe('computeDocument — chargedUnitPrice (what one unit was charged, tax included, after discounts)', () => {
+  it('is the tax-inclusive price of a tax-exclusive COP line: 45,000 × 2 − 9,000 at 19 % → 48,195.00 a unit', () => {
+    const doc = computeDocument(draft([line({ quantity: '2', unitPrice: '45000', discounts: [{ amount: '9000' }], taxes: [iva('19')] })]));
+    // (81,000.00 + 15,390.00) / 2
+    expect(doc.lines[0]!.chargedUnitPrice).toBe('48195.00');
+  });
+
+  it('keeps up to 8 decimals, rounded half-up, when the charge does not divide by the quantity', () => {
+    // 3 × 10.00 at 19 % with a 0.01 discount: 29.99 + 5.70 = 35.69; 35.69 / 3 = 11.896666…
+    const doc = computeDocument(draft([line({ quantity: '3', unitPrice: '10', discounts: [{ amount: '0.01' }], taxes: [iva('19')] })]));
+    const l = doc.lines[0]!;
+    expect([l.lineExtensionAmount, l.taxAmount]).toEqual(['29.99', '5.70']);
+    expect(l.chargedUnitPrice).toBe('11.89666667');
+    expect(new Decimal(l.chargedUnitPrice).times(3).toDecimalPlaces(2, Decimal.ROUND_HALF_UP).toFixed(2)).toBe('35.69');
+  });
+
+  it('rounds half-up at the 8th decimal (a tie goes up, not to even)', () => {
+    // 1.00 charged for 512 units: 1 / 512 = 0.001953125 → 0.00195313 (half-even would give …12).
+    const doc = computeDocument(draft([line({ quantity: '512', unitPrice: '0.001953125', taxes: [] })], { currency: 'USD' }));
+    expect(doc.lines[0]!.lineExtensionAmount).toBe('1.00');
+    expect(doc.lines[0]!.chargedUnitPrice).toBe('0.00195313');
+  });
+
+  it('in PYG (no decimals) for a discounted IVA-inclusive line spread over several units: 2 × 28,500 − 5,000 → 26,000', () => {
+    const doc = computeDocument(
+      draft([line({ quantity: '2', unitPrice: '28500', priceIncludesTax: true, discounts: [{ amount: '5000' }], taxes: [iva('5')] })], { currency: 'PYG' }),
+    );
+    const l = doc.lines[0]!;
+    expect(new Decimal(l.lineExtensionAmount).plus(l.taxAmount).toFixed(0)).toBe('52000');
+    expect(l.chargedUnitPrice).toBe('26000');
+  });
+
+  it('is 0 on a free-of-charge line, which charges nothing', () => {
+    const doc = computeDocument(draft([line({ quantity: '1', unitPrice: '10000', freeOfCharge: true, taxes: [iva('19')] })]));
+    expect(doc.lines[0]!.chargedUnitPrice).toBe('0.00');
+  });
+});

@@ -75,10 +75,11 @@ describe('FacturApi stage-2 mappings', () => {
   });
 
   it('hand-checked: the RUC invoice charges 2 × 28.500 (5 %) + (185.000 − 18.500) + 25.000 (10 %) = 248.500 Gs', async () => {
+    // The discounted line goes as what one unit was charged (the domain's chargedUnitPrice), without descuento.
     const wire = await read('invoice-ruc.expected.json');
     expect(wire.items.map((i: { cantidad: string; precioUnitario: string; descuento?: string; iva: string }) => [i.cantidad, i.precioUnitario, i.descuento ?? '0', i.iva])).toEqual([
       ['2', '28500', '0', '5'],
-      ['1', '185000', '18500', '10'],
+      ['1', '166500', '0', '10'],
       ['1', '25000', '0', '10'],
     ]);
     expect(wire.totalesEsperados).toEqual({ dTotOpe: '248500' });
@@ -99,22 +100,28 @@ describe('FacturApi stage-2 mappings', () => {
     expect(wire.documentoAsociado).toEqual({ formato: 1, cdc: document.reference.uuid });
   });
 
-  it('refuses, before sending, a debit note the domain states net of tax (until lines carry chargedUnitPrice)', async () => {
+  it('issues a debit note the domain states net of tax: its lines go as chargedUnitPrice, IVA included', async () => {
     const { document: invoice } = await read('invoice-ruc.input.json');
     const raised = computeDocument({ ...draftOf(FiscalDocument.parse(invoice)), lines: [...draftOf(FiscalDocument.parse(invoice)).lines, { sourceLineId: '9', code: 'BOMBILLA', description: 'Bombilla', quantity: '1', unitPrice: '45000', priceIncludesTax: true, taxes: [{ code: 'IVA', percent: '10' }] }] });
     const debit = computeDocument({ ...debitForIncrease([FiscalDocument.parse(invoice)], raised, { issuedAt: '2026-11-24T16:20:00-03:00', description: 'Aumento' }), reference: (await read('debit-note-added-item.input.json')).document.reference });
     const wire = mappingFor('debit_note').run({ document: { ...debit, series: '001-001', number: '5' }, target: {} });
-    const problems = problemsOf('debit_note')(wire);
-    // The domain's debit line is 40.909 Gs net + 4.091 IVA; SIFEN reads precioUnitario as IVA-inclusive.
-    expect(problems).toEqual([expect.stringMatching(/^totalesEsperados\.dTotOpe: data\.totalesEsperados\.dTotOpe informa 45000, pero según las fórmulas de SIFEN .* dan 40909$/)]);
+    // The domain's debit line is 40.909 Gs net + 4.091 IVA; SIFEN reads precioUnitario as IVA-inclusive,
+    // so the line goes as 45.000 (chargedUnitPrice) and SIFEN's total is the domain's.
+    expect(debit.lines[0]!.chargedUnitPrice).toBe('45000');
+    expect((wire as { items: { precioUnitario: string }[] }).items.map((i) => i.precioUnitario)).toEqual(['45000']);
+    expect(problemsOf('debit_note')(wire)).toEqual([]);
   });
 
-  it('refuses a discount spread over several units, which SIFEN states per unit', async () => {
+  it('issues a discount spread over several units, as the discounted IVA-inclusive unit price', async () => {
     const { document } = await read('invoice-ruc.input.json');
     const draft = draftOf(FiscalDocument.parse(document));
     draft.lines[0] = { ...draft.lines[0]!, discounts: [{ amount: '5000' }] };
     const wire = mappingFor('invoice').run({ document: { ...computeDocument(draft), series: '001-001', number: '139' }, target: {} });
-    expect(problemsOf('invoice')(wire)).toEqual([expect.stringMatching(/dTotOpe informa 243500, .* dan 248500$/)]);
+    // 2 × 28.500 − 5.000 = 52.000 Gs: 26.000 a unit, which SIFEN multiplies back to 52.000.
+    expect((wire as { items: { precioUnitario: string; descuento?: string }[] }).items[0]).toMatchObject({ precioUnitario: '26000' });
+    expect((wire as { items: { descuento?: string }[] }).items[0]!.descuento).toBeUndefined();
+    expect((wire as { totalesEsperados: { dTotOpe: string } }).totalesEsperados.dTotOpe).toBe('243500');
+    expect(problemsOf('invoice')(wire)).toEqual([]);
   });
 
   it('refuses an establecimiento-punto that is not the numbering series of the account', async () => {

@@ -108,7 +108,10 @@ describe('the Shopify invoice goldens cover what issue 3 lists', () => {
   type Draft = { currency: string; buyer: { identification: { type: string } }; lines: Line[] };
 
   it('several tax rates, zero-rated and excluded lines, tax-inclusive and -exclusive prices, discounts, shipping, NIT and no tax id', async () => {
-    const drafts: Draft[] = await Promise.all(invoice.tests.map((test) => read(test.expect)));
+    // Issue 3 is about Colombian stores; the Venezuelan and Paraguayan goldens have their own rates.
+    const colombian = [];
+    for (const test of invoice.tests) if ((await read(test.input)).country === 'CO') colombian.push(test);
+    const drafts: Draft[] = await Promise.all(colombian.map((test) => read(test.expect)));
     const lines = drafts.flatMap((draft) => draft.lines);
     expect(new Set(lines.flatMap((line) => line.taxes.map((tax) => tax.percent)))).toEqual(new Set(['19', '5', '0']));
     expect(lines.some((line) => line.taxes.length === 0)).toBe(true);

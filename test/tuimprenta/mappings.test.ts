@@ -35,7 +35,7 @@ describe('tuimprenta mappings', () => {
       expect(FiscalDocument.safeParse(document).success).toBe(true);
       const { taxSummary: _s, totals: _t, ...draft } = document;
       const lines = document.lines.map((line: Record<string, unknown>) => {
-        const { grossAmount: _g, discountAmount: _d, lineExtensionAmount: _l, netUnitPrice: _n, taxAmount: _a, ...rest } = line;
+        const { grossAmount: _g, discountAmount: _d, lineExtensionAmount: _l, netUnitPrice: _n, taxAmount: _a, chargedUnitPrice: _c, ...rest } = line;
         return { ...rest, taxes: (line.taxes as Record<string, unknown>[]).map(({ code, percent }) => ({ code, percent })) };
       });
       expect(computeDocument({ ...draft, lines })).toEqual(document);
