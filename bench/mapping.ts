@@ -133,7 +133,7 @@ export async function benchMapping(settings: MappingSettings): Promise<MappingRe
   const order = twentyLineOrder();
   const body = toShopifyJson(buildOrder(order));
   // Ids as strings, exactly as the Shopify receiver hands the payload to the inbox.
-  const input = { order: parseShopifyJson(body), issuedAt: '2026-03-14T10:30:00-05:00', shop: SAMPLE_SHOP };
+  const input = { order: parseShopifyJson(body), issuedAt: '2026-03-14T10:30:00-05:00', shop: SAMPLE_SHOP, country: 'CO' };
 
   const mapToApidian = () => {
     const fiscal = numbered(computeDocument(withIdentification(stage1.run(input))));
