@@ -49,6 +49,18 @@ function configIfAny(io: CliIo): LoadedConfig | undefined {
   }
 }
 
+/**
+ * The country each configured connection issues documents for, by source (`shopify:acme…`), so stored
+ * events are mapped as their store's documents would be. Unknown sources read as undefined (Colombia).
+ */
+export function connectionCountries(io: CliIo): (source: string) => string | undefined {
+  const loaded = configIfAny(io);
+  const bySource = new Map<string, string>(
+    (loaded?.config.connections ?? []).map((c): [string, string] => [`${c.source.type}:${c.source.shop}`, c.country]),
+  );
+  return (source) => bySource.get(source);
+}
+
 /** The configured mappingsDir when there is a readable configuration, else ./mappings. */
 export function defaultMappingsDir(io: CliIo): string {
   const loaded = configIfAny(io);

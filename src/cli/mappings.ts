@@ -36,6 +36,7 @@ import {
   EXIT_FAILURE,
   EXIT_OK,
   EXIT_USAGE,
+  connectionCountries,
   defaultMappingsDir,
   parseCommandLine,
   processIo,
@@ -308,10 +309,10 @@ async function resolveMapping(io: CliIo, given: string): Promise<{ mapping: Comp
 }
 
 /** A stored event becomes the stage-1 input the pipeline would give; anything else is the input. */
-async function previewInput(mapping: CompiledMapping, file: string): Promise<unknown> {
+async function previewInput(mapping: CompiledMapping, file: string, countryOf: (source: string) => string | undefined): Promise<unknown> {
   const value: unknown = JSON.parse(await readFile(file, 'utf8'));
   if (mapping.source.system === 'fiscal-document' || !asStoredEvent(value)) return value;
-  const item = corpusItemFor(file, value, { defaultSystem: mapping.source.system });
+  const item = corpusItemFor(file, value, { defaultSystem: mapping.source.system, countryOf });
   if ('reason' in item) throw new CliUsageError(`${path.basename(file)}: ${item.reason}`);
   return item.input;
 }
@@ -321,7 +322,7 @@ export async function previewMapping(io: CliIo, mappingArg: string, inputArg: st
   const inputFile = path.resolve(io.cwd, inputArg);
   let input: unknown;
   try {
-    input = await previewInput(mapping, inputFile);
+    input = await previewInput(mapping, inputFile, connectionCountries(io));
   } catch (error) {
     throw new CliUsageError(`cannot read the input ${inputArg}: ${(error as Error).message}`);
   }
@@ -476,7 +477,7 @@ async function diffCommand(args: string[], io: CliIo): Promise<number> {
       else io.stderr.write(`puente: ${error.message}\n`);
       return EXIT_FAILURE;
     }
-    const { items, skipped } = await readCorpus(corpus, { defaultSystem: values.source! });
+    const { items, skipped } = await readCorpus(corpus, { defaultSystem: values.source!, countryOf: connectionCountries(io) });
     const documents = await diffMappingSets(sets[0], sets[1], items, targetSettings ? { targetSettings } : {});
     const changed = documents.filter((d) => d.changed).length;
     const unreadable = skipped.filter((s) => s.reason.startsWith('not readable'));

@@ -78,7 +78,10 @@ async function jsonFilesUnder(dir: string): Promise<string[]> {
  * stage 2), or `{ mapping, input }`. Refunds take their order from an order.paid event of the same
  * order in the corpus, as the pipeline takes it from the invoiced order.
  */
-export async function readCorpus(dir: string, options: { defaultSystem: string }): Promise<{ items: CorpusItem[]; skipped: SkippedCorpusFile[] }> {
+export async function readCorpus(
+  dir: string,
+  options: { defaultSystem: string; countryOf?: (source: string) => string | undefined },
+): Promise<{ items: CorpusItem[]; skipped: SkippedCorpusFile[] }> {
   const items: CorpusItem[] = [];
   const skipped: SkippedCorpusFile[] = [];
   const parsed: { file: string; value: unknown }[] = [];
@@ -95,7 +98,11 @@ export async function readCorpus(dir: string, options: { defaultSystem: string }
     if (event?.kind === 'order.paid' && event.orderId) orders.set(`${event.source}|${event.orderId}`, event.payload);
   }
   for (const { file, value } of parsed) {
-    const item = corpusItemFor(file, value, { defaultSystem: options.defaultSystem, orderOf: (source, orderId) => orders.get(`${source}|${orderId}`) });
+    const item = corpusItemFor(file, value, {
+      defaultSystem: options.defaultSystem,
+      orderOf: (source, orderId) => orders.get(`${source}|${orderId}`),
+      ...(options.countryOf ? { countryOf: options.countryOf } : {}),
+    });
     if ('reason' in item) skipped.push(item);
     else items.push(item);
   }
