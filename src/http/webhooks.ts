@@ -23,6 +23,13 @@ export function webhookRouter(
   callbacks?: TargetCallbacks,
 ): Router {
   const router = express.Router();
+  // Callback event ids already applied, per connection (bounded): a redelivery is answered without
+  // touching the store. Applying is idempotent anyway, so forgetting ids (a restart) is harmless.
+  const seenCallbacks = new Set<string>();
+  const rememberCallback = (key: string) => {
+    seenCallbacks.add(key);
+    if (seenCallbacks.size > 10_000) seenCallbacks.delete(seenCallbacks.values().next().value!);
+  };
   // Invoicing APIs that call back: /webhooks/<target>/<connection id>.
   router.post('/:target/:connection', express.raw({ type: () => true, limit: maxBodyBytes }), async (req, res) => {
     const connection = callbacks?.connections.get(req.params.connection!);
@@ -37,8 +44,14 @@ export function webhookRouter(
       res.status(verdict.status).json({ error: verdict.status === 401 ? 'invalid_signature' : 'invalid_delivery', message: verdict.error });
       return;
     }
+    const seenKey = `${connection.id}|${verdict.eventId}`;
+    if (seenCallbacks.has(seenKey)) {
+      res.status(200).json({ received: verdict.eventId, applied: 0, duplicate: true });
+      return;
+    }
     let applied = 0;
     for (const { idempotencyKey, outcome } of verdict.results) if (await callbacks!.apply(idempotencyKey, outcome)) applied++;
+    rememberCallback(seenKey);
     log.info({ target: connection.target.name, connectionId: connection.id, eventId: verdict.eventId, applied }, 'target callback received');
     res.status(200).json({ received: verdict.eventId, applied });
   });

@@ -106,8 +106,8 @@ describe('target callbacks', () => {
     expect(first).toEqual({ status: 200, json: { received: 'evt_1', applied: 1 } });
     const issued = await temp.store.getDocument(document.id);
     expect(issued).toMatchObject({ status: 'issued', result: { uuid: '00-00000042' } });
-    // A redelivery changes nothing.
-    expect((await post('/webhooks/tuimprenta/bodega', invoiceEvent('evt_1'))).json).toEqual({ received: 'evt_1', applied: 0 });
+    // A redelivery is recognised by its event id and changes nothing.
+    expect((await post('/webhooks/tuimprenta/bodega', invoiceEvent('evt_1'))).json).toEqual({ received: 'evt_1', applied: 0, duplicate: true });
   });
 
   it('refuses a bad signature with 401 and changes nothing', async () => {
