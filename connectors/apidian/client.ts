@@ -3,7 +3,8 @@
  * limiter sized to APIDIAN's `throttle:60,1`, and every failure becomes a TargetError whose `kind`
  * the dispatcher acts on. Only idempotent calls are retried here, and only for short network blips.
  */
-import Bottleneck from 'bottleneck';
+import type Bottleneck from 'bottleneck';
+import { RateGate, retryAfterMsFrom } from '../../src/target-kit/rate-gate.js';
 import pRetry, { AbortError } from 'p-retry';
 import type { DocumentKind } from '../../src/domain/fiscal-document.js';
 import { TargetError, type TargetErrorDetails } from '../../src/errors.js';
@@ -105,11 +106,7 @@ export class ApidianClient {
   readonly #logger: ApidianLogger | undefined;
   readonly #timeouts: Record<Effect, number>;
   readonly #retry: { retries: number; minTimeout: number; maxTimeout: number; maxRetryTime: number };
-  readonly #requestsPerMinute: number;
-  readonly #limiter: Bottleneck;
-  #pausedUntil = 0;
-  #resumeTimer: ReturnType<typeof setTimeout> | undefined;
-  #closing: Promise<void> | undefined;
+  readonly #gate: RateGate;
 
   constructor(options: ApidianClientOptions) {
     this.#baseUrl = options.baseUrl.replace(/\/+$/, '');
@@ -119,37 +116,26 @@ export class ApidianClient {
     this.#timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
     // Blips only: a few quick tries, bounded in total so a dispatcher lease never runs out here.
     this.#retry = { retries: 3, minTimeout: 200, maxTimeout: 2_000, maxRetryTime: 20_000, ...options.retry };
-    const rpm = options.requestsPerMinute ?? 60;
-    if (!Number.isInteger(rpm) || rpm < 1) throw new RangeError('requestsPerMinute must be a whole number ≥ 1');
-    this.#requestsPerMinute = rpm;
-    // The reservoir caps each minute; minTime spaces requests so a refill never releases a burst
-    // (bottleneck's README: a reservoir is not a replacement for minTime). Spacing is 61 s / rpm rather
-    // than 60 s / rpm: Laravel's throttle window is kept in whole seconds, so it can last up to 61 s,
-    // and bottleneck measures minTime from when a job is scheduled, so starts jitter by a few ms.
-    this.#limiter = new Bottleneck({
-      maxConcurrent: 1,
-      minTime: Math.ceil(61_000 / rpm),
-      reservoir: rpm,
-      reservoirRefreshAmount: rpm,
-      reservoirRefreshInterval: 60_000,
-    });
+    const requestsPerMinute = options.requestsPerMinute ?? 60;
+    // Spacing is 61 s / rpm: Laravel's throttle window is kept in whole seconds, so it can last up to
+    // 61 s, and bottleneck measures minTime from when a job is scheduled, so starts jitter by a few ms.
+    const minTimeMs = Math.ceil(61_000 / requestsPerMinute);
+    this.#gate = new RateGate({ apiName: 'APIDIAN', requestsPerMinute, minTimeMs });
   }
 
   /** The limiter, exposed so tests and metrics can observe its schedule. */
   get limiter(): Bottleneck {
-    return this.#limiter;
+    return this.#gate.limiter;
   }
 
   /** Epoch ms until which APIDIAN asked us to stay away (0 when not paused). */
   get pausedUntil(): number {
-    return this.#pausedUntil;
+    return this.#gate.pausedUntil;
   }
 
   /** Stops the limiter's refresh timer; queued calls are dropped. */
   async close(): Promise<void> {
-    if (this.#resumeTimer) clearTimeout(this.#resumeTimer);
-    this.#closing ??= this.#limiter.stop({ dropWaitingJobs: true });
-    await this.#closing;
+    await this.#gate.close();
   }
 
   // ─── API calls ─────────────────────────────────────────────────────────────────────────────────
@@ -235,7 +221,7 @@ export class ApidianClient {
   }
 
   async #call(method: 'GET' | 'POST', route: string, body: unknown, effect: Effect): Promise<unknown> {
-    const once = () => this.#limited(() => this.#request(method, route, body, effect));
+    const once = () => this.#gate.schedule(() => this.#request(method, route, body, effect));
     if (effect === 'submit') return once();
     return pRetry(
       async () => {
@@ -256,36 +242,6 @@ export class ApidianClient {
           this.#logger?.debug({ route: routeName(route), attemptNumber, retriesLeft }, 'apidian request blip, retrying'),
       },
     );
-  }
-
-  async #limited<T>(job: () => Promise<T>): Promise<T> {
-    this.#throwIfPaused();
-    return this.#limiter.schedule(async () => {
-      // Jobs queued before a 429 arrived must not go out while APIDIAN is still counting.
-      this.#throwIfPaused();
-      return job();
-    });
-  }
-
-  #throwIfPaused(): void {
-    const left = this.#pausedUntil - Date.now();
-    if (left > 0) {
-      throw new TargetError('rate_limited', `APIDIAN rate limit: paused for another ${left} ms`, { retryAfterMs: left });
-    }
-  }
-
-  /** Holds every request until `ms` from now: drains the reservoir and refills it when the wait is over. */
-  #pause(ms: number): void {
-    const until = Date.now() + ms;
-    if (until <= this.#pausedUntil) return;
-    this.#pausedUntil = until;
-    this.#limiter.updateSettings({ reservoir: 0 });
-    if (this.#resumeTimer) clearTimeout(this.#resumeTimer);
-    this.#resumeTimer = setTimeout(() => {
-      this.#resumeTimer = undefined;
-      this.#limiter.updateSettings({ reservoir: this.#requestsPerMinute });
-    }, ms);
-    this.#resumeTimer.unref?.();
   }
 
   async #request(method: 'GET' | 'POST', route: string, body: unknown, effect: Effect): Promise<unknown> {
@@ -335,7 +291,7 @@ export class ApidianClient {
   #classifyStatus(status: number, headers: Headers, json: unknown, effect: Effect, route: string): TargetError {
     if (status === 429 || status === 503) {
       const retryAfterMs = retryAfterMsFrom(headers, Date.now());
-      this.#pause(retryAfterMs);
+      this.#gate.pause(retryAfterMs);
       this.#logger?.warn({ route, status, retryAfterMs }, 'apidian rate limited; limiter paused');
       return new TargetError('rate_limited', `APIDIAN ${route}: ${status}, retry after ${retryAfterMs} ms`, { status, retryAfterMs });
     }
@@ -451,18 +407,6 @@ function fieldFromMessage(message: string): string | undefined {
   return undefined;
 }
 
-/** `Retry-After` in seconds or as an HTTP date; Laravel's `X-RateLimit-Reset` (epoch s) as a fallback. */
-export function retryAfterMsFrom(headers: Headers, now: number): number {
-  const value = headers.get('retry-after')?.trim();
-  if (value) {
-    if (/^\d+(\.\d+)?$/.test(value)) return Math.ceil(Number(value) * 1000);
-    const date = Date.parse(value);
-    if (!Number.isNaN(date)) return Math.max(0, date - now);
-  }
-  const reset = headers.get('x-ratelimit-reset')?.trim();
-  if (reset && /^\d+$/.test(reset)) return Math.max(0, Number(reset) * 1000 - now);
-  return DEFAULT_RETRY_AFTER_MS;
-}
 
 function parseJson(text: string): unknown {
   if (!text) return undefined;
@@ -490,3 +434,4 @@ function routeName(route: string): string {
 function clip(message: string): string {
   return message.length > MAX_MESSAGE_CHARS ? `${message.slice(0, MAX_MESSAGE_CHARS)}…` : message;
 }
+export { retryAfterMsFrom } from '../../src/target-kit/rate-gate.js';

@@ -4,7 +4,8 @@
  * (lote consulta, de/estado, consulta RUC) are retried here, and only for short network blips:
  * creating a lote or registering an event may have happened even when the answer was lost.
  */
-import Bottleneck from 'bottleneck';
+import type Bottleneck from 'bottleneck';
+import { RateGate, retryAfterMsFrom } from '../../src/target-kit/rate-gate.js';
 import pRetry, { AbortError } from 'p-retry';
 import { rucCheckDigit } from '../../src/domain/identifiers.js';
 import { TargetError, type TargetErrorDetails } from '../../src/errors.js';
@@ -77,7 +78,6 @@ export interface RucInfo {
 }
 
 const DEFAULT_TIMEOUTS: Record<Effect, number> = { read: 15_000, submit: 90_000, event: 90_000 };
-const DEFAULT_RETRY_AFTER_MS = 60_000;
 const MAX_MESSAGE_CHARS = 300;
 
 export class FacturapiClient {
@@ -87,11 +87,7 @@ export class FacturapiClient {
   readonly #logger: FacturapiLogger | undefined;
   readonly #timeouts: Record<Effect, number>;
   readonly #retry: { retries: number; minTimeout: number; maxTimeout: number; maxRetryTime: number };
-  readonly #requestsPerMinute: number;
-  readonly #limiter: Bottleneck;
-  #pausedUntil = 0;
-  #resumeTimer: ReturnType<typeof setTimeout> | undefined;
-  #closing: Promise<void> | undefined;
+  readonly #gate: RateGate;
 
   constructor(options: FacturapiClientOptions) {
     this.#base = `${options.baseUrl.replace(/\/+$/, '')}/${encodeURIComponent(options.tenantId)}`;
@@ -100,31 +96,21 @@ export class FacturapiClient {
     this.#logger = options.logger;
     this.#timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
     this.#retry = { retries: 3, minTimeout: 200, maxTimeout: 2_000, maxRetryTime: 20_000, ...options.retry };
-    const rpm = options.requestsPerMinute ?? 60;
-    if (!Number.isInteger(rpm) || rpm < 1) throw new RangeError('requestsPerMinute must be a whole number ≥ 1');
-    this.#requestsPerMinute = rpm;
-    // Reservoir per minute plus spacing, so a refill never releases a burst.
-    this.#limiter = new Bottleneck({
-      maxConcurrent: 1,
-      minTime: Math.ceil(60_000 / rpm),
-      reservoir: rpm,
-      reservoirRefreshAmount: rpm,
-      reservoirRefreshInterval: 60_000,
-    });
+    const requestsPerMinute = options.requestsPerMinute ?? 60;
+    this.#gate = new RateGate({ apiName: 'FacturApi', requestsPerMinute });
   }
 
+  /** The limiter, exposed so tests and metrics can observe its schedule. */
   get limiter(): Bottleneck {
-    return this.#limiter;
+    return this.#gate.limiter;
   }
 
   get pausedUntil(): number {
-    return this.#pausedUntil;
+    return this.#gate.pausedUntil;
   }
 
   async close(): Promise<void> {
-    if (this.#resumeTimer) clearTimeout(this.#resumeTimer);
-    this.#closing ??= this.#limiter.stop({ dropWaitingJobs: true });
-    await this.#closing;
+    await this.#gate.close();
   }
 
   // ─── API calls ─────────────────────────────────────────────────────────────────────────────────
@@ -204,7 +190,7 @@ export class FacturapiClient {
   }
 
   async #call(method: 'GET' | 'POST', route: string, body: unknown, effect: Effect): Promise<unknown> {
-    const once = () => this.#limited(() => this.#request(method, route, body, effect));
+    const once = () => this.#gate.schedule(() => this.#request(method, route, body, effect));
     if (effect !== 'read') return once();
     return pRetry(
       async () => {
@@ -225,32 +211,6 @@ export class FacturapiClient {
           this.#logger?.debug({ route: routeName(route), attemptNumber, retriesLeft }, 'facturapi request blip, retrying'),
       },
     );
-  }
-
-  async #limited<T>(job: () => Promise<T>): Promise<T> {
-    this.#throwIfPaused();
-    return this.#limiter.schedule(async () => {
-      this.#throwIfPaused();
-      return job();
-    });
-  }
-
-  #throwIfPaused(): void {
-    const left = this.#pausedUntil - Date.now();
-    if (left > 0) throw new TargetError('rate_limited', `FacturApi rate limit: paused for another ${left} ms`, { retryAfterMs: left });
-  }
-
-  #pause(ms: number): void {
-    const until = Date.now() + ms;
-    if (until <= this.#pausedUntil) return;
-    this.#pausedUntil = until;
-    this.#limiter.updateSettings({ reservoir: 0 });
-    if (this.#resumeTimer) clearTimeout(this.#resumeTimer);
-    this.#resumeTimer = setTimeout(() => {
-      this.#resumeTimer = undefined;
-      this.#limiter.updateSettings({ reservoir: this.#requestsPerMinute });
-    }, ms);
-    this.#resumeTimer.unref?.();
   }
 
   async #request(method: 'GET' | 'POST', route: string, body: unknown, effect: Effect): Promise<unknown> {
@@ -295,7 +255,7 @@ export class FacturapiClient {
     const messages = failure ? splitMessages(failure.error).map(clean) : [];
     if (status === 429 || status === 503) {
       const retryAfterMs = retryAfterMsFrom(headers, Date.now());
-      this.#pause(retryAfterMs);
+      this.#gate.pause(retryAfterMs);
       this.#logger?.warn({ route, status, retryAfterMs }, 'facturapi rate limited; limiter paused');
       return new TargetError('rate_limited', `FacturApi ${route}: ${status}, retry after ${retryAfterMs} ms`, { status, retryAfterMs, messages });
     }
@@ -340,16 +300,6 @@ function isBlip(error: unknown): boolean {
   return error instanceof TargetError && error.kind === 'retryable' && (error.status === 502 || error.status === 504);
 }
 
-/** `Retry-After` in seconds or as an HTTP date; 60 s when absent. */
-export function retryAfterMsFrom(headers: Headers, now: number): number {
-  const value = headers.get('retry-after')?.trim();
-  if (value) {
-    if (/^\d+(\.\d+)?$/.test(value)) return Math.ceil(Number(value) * 1000);
-    const date = Date.parse(value);
-    if (!Number.isNaN(date)) return Math.max(0, date - now);
-  }
-  return DEFAULT_RETRY_AFTER_MS;
-}
 
 function parseJson(text: string): unknown {
   if (!text) return undefined;
@@ -372,3 +322,4 @@ function clean(message: string): string {
   const scrubbed = scrubBuyerData(message);
   return scrubbed.length > MAX_MESSAGE_CHARS ? `${scrubbed.slice(0, MAX_MESSAGE_CHARS)}…` : scrubbed;
 }
+export { retryAfterMsFrom } from '../../src/target-kit/rate-gate.js';

@@ -6,6 +6,7 @@
  * `POST /v1/invoices`, whose Idempotency-Key makes a repeat return the stored answer.
  */
 import Bottleneck from 'bottleneck';
+import { retryAfterMsFrom } from '../../src/target-kit/rate-gate.js';
 import pRetry, { AbortError } from 'p-retry';
 import { TargetError, type TargetErrorDetails, type TargetErrorKind } from '../../src/errors.js';
 import {
@@ -81,7 +82,6 @@ export interface ListInvoicesParams {
 export type BatchInvoice = TuimprentaInvoiceRequest & { idempotency_key?: string };
 
 const DEFAULT_TIMEOUTS: Record<Effect, number> = { read: 15_000, keyed: 30_000, write: 60_000 };
-const DEFAULT_RETRY_AFTER_MS = 60_000;
 const MAX_MESSAGE_CHARS = 300;
 /** Codes of 409 answers that clear up by themselves (another request still running). */
 const TRANSIENT_CONFLICTS = new Set(['idempotency_key_in_use', 'batch_not_finished', 'invoice_processing']);
@@ -441,19 +441,6 @@ function isBlip(error: unknown): boolean {
   return error instanceof TargetError && error.kind === 'retryable' && (error.status === 502 || error.status === 504);
 }
 
-/** `Retry-After` (seconds or HTTP date), else `X-RateLimit-Reset` (epoch seconds), else 60 s. */
-export function retryAfterMsFrom(headers: Headers, now: number): number {
-  const value = headers.get('retry-after')?.trim();
-  if (value) {
-    if (/^\d+(\.\d+)?$/.test(value)) return Math.ceil(Number(value) * 1000);
-    const date = Date.parse(value);
-    if (!Number.isNaN(date)) return Math.max(0, date - now);
-  }
-  const reset = headers.get('x-ratelimit-reset')?.trim();
-  if (reset && /^\d+$/.test(reset)) return Math.max(0, Number(reset) * 1000 - now);
-  return DEFAULT_RETRY_AFTER_MS;
-}
-
 function parseJson(raw: ArrayBuffer): unknown {
   const text = Buffer.from(raw).toString('utf8');
   if (!text) return undefined;
@@ -480,3 +467,4 @@ function routeName(method: string, path: string): string {
 function clip(message: string): string {
   return message.length > MAX_MESSAGE_CHARS ? `${message.slice(0, MAX_MESSAGE_CHARS)}…` : message;
 }
+export { retryAfterMsFrom } from '../../src/target-kit/rate-gate.js';

@@ -15,6 +15,7 @@
  */
 import { createHash } from 'node:crypto';
 import Bottleneck from 'bottleneck';
+import { retryAfterMsFrom as readRetryAfter } from '../../src/target-kit/rate-gate.js';
 import pRetry, { AbortError } from 'p-retry';
 import { TargetError, type TargetErrorDetails } from '../../src/errors.js';
 import {
@@ -490,15 +491,9 @@ function fieldOf(messages: string[]): string | undefined {
   return undefined;
 }
 
-/** `Retry-After` (seconds or HTTP date); Unidigital sends none for its 429, so a short default. */
+/** Unidigital sends no Retry-After with its 429 ("still processing"), so the wait defaults short. */
 export function retryAfterMsFrom(headers: Headers, now: number): number {
-  const value = headers.get('retry-after')?.trim();
-  if (value) {
-    if (/^\d+(\.\d+)?$/.test(value)) return Math.ceil(Number(value) * 1000);
-    const date = Date.parse(value);
-    if (!Number.isNaN(date)) return Math.max(0, date - now);
-  }
-  return DEFAULT_BUSY_WAIT_MS;
+  return readRetryAfter(headers, now, DEFAULT_BUSY_WAIT_MS);
 }
 
 function parseJson(text: string): unknown {
