@@ -2,6 +2,7 @@
  * The APIDIAN sandbox as an express app: the invoicing surface of `/api/ubl2.1/...` (reference
  * §1.2–1.11) plus `/_sandbox/*` endpoints for tests (documents seen, fault injection, reset).
  */
+import { addFaultRoutes } from '../../../src/target-kit/sandbox-routes.js';
 import { randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { TYPE_DOCUMENTS } from '../ids.js';
@@ -94,29 +95,7 @@ export function createApidianSandbox(options: ApidianSandboxOptions = {}): Apidi
     const all = req.query.all === '1' || req.query.all === 'true';
     res.json({ documents: state.documents({ all }).map(documentView) });
   });
-  testing.get('/faults', (_req, res) => {
-    res.json({ faults });
-  });
-  testing.post('/faults', (req, res) => {
-    const parsed = FaultsInput.safeParse(req.body ?? {});
-    if (!parsed.success) {
-      res.status(400).json({
-        message: 'Invalid faults: expected {errorRate?: 0..1, latencyMs?, force429?, retryAfterSeconds?, dropAfterAccept?}',
-        errors: parsed.error.issues.map((issue) => `${issue.path.join('.') || '(body)'}: ${issue.message}`),
-      });
-      return;
-    }
-    Object.assign(faults, parsed.data);
-    res.json({ faults });
-  });
-  testing.delete('/faults', (_req, res) => {
-    Object.assign(faults, noFaults());
-    res.json({ faults });
-  });
-  testing.post('/reset', (_req, res) => {
-    reset();
-    res.json({ reset: true });
-  });
+  addFaultRoutes(testing, { faults, schema: FaultsInput, none: noFaults, expected: '{errorRate?: 0..1, latencyMs?, force429?, retryAfterSeconds?, dropAfterAccept?}', reset });
   app.use('/_sandbox', testing);
 
   // ─── the API ───────────────────────────────────────────────────────────────────────────────

@@ -2,6 +2,7 @@
  * The FacturApi sandbox as an express app: the REST surface of routes.ts under `/:tenant`, with
  * SIFEN's asynchronous lote processing behind it, plus `/_sandbox/*` endpoints for tests.
  */
+import { addFaultRoutes } from '../../../src/target-kit/sandbox-routes.js';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { CANCELLATION_WINDOW_MS, LOTE_MAX_BYTES, LOTE_QUERY_WINDOW_MS, SIFEN, isApproved } from '../codes.js';
@@ -100,29 +101,7 @@ export function createFacturapiSandbox(options: FacturapiSandboxOptions = {}): F
   testing.get('/events', (_req, res) => {
     res.json({ events: state.data.events, inutilized: state.data.inutilized });
   });
-  testing.get('/faults', (_req, res) => {
-    res.json({ faults });
-  });
-  testing.post('/faults', (req, res) => {
-    const parsed = FaultsInput.safeParse(req.body ?? {});
-    if (!parsed.success) {
-      res.status(400).json({
-        message: 'Invalid faults: expected {errorRate?: 0..1, latencyMs?, force429?, retryAfterSeconds?, dropAfterAccept?, notQueued?}',
-        errors: parsed.error.issues.map((issue) => `${issue.path.join('.') || '(body)'}: ${issue.message}`),
-      });
-      return;
-    }
-    Object.assign(faults, parsed.data);
-    res.json({ faults });
-  });
-  testing.delete('/faults', (_req, res) => {
-    Object.assign(faults, noFaults());
-    res.json({ faults });
-  });
-  testing.post('/reset', (_req, res) => {
-    reset();
-    res.json({ reset: true });
-  });
+  addFaultRoutes(testing, { faults, schema: FaultsInput, none: noFaults, expected: '{errorRate?: 0..1, latencyMs?, force429?, retryAfterSeconds?, dropAfterAccept?, notQueued?}', reset });
   app.use('/_sandbox', testing);
 
   // ─── the API, per tenant ───────────────────────────────────────────────────────────────────

@@ -4,6 +4,7 @@
  * 60-per-minute limit, signed webhooks, and `/_sandbox/*` endpoints for tests (documents, faults,
  * reset, webhook URL and deliveries).
  */
+import { addFaultRoutes } from '../../../src/target-kit/sandbox-routes.js';
 import { createHash } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
@@ -326,29 +327,7 @@ export function createTuimprentaSandbox(options: TuimprentaSandboxOptions = {}):
     advance();
     res.json({ batches: Object.values(state.data.batches).map(batchJson) });
   });
-  testing.get('/faults', (_req, res) => {
-    res.json({ faults });
-  });
-  testing.post('/faults', (req, res) => {
-    const parsed = FaultsInput.safeParse(req.body ?? {});
-    if (!parsed.success) {
-      res.status(400).json({
-        message: 'Invalid faults: expected {errorRate?: 0..1, latencyMs?, force429?, retryAfterSeconds?, dropAfterAccept?}',
-        errors: parsed.error.issues.map((issue) => `${issue.path.join('.') || '(body)'}: ${issue.message}`),
-      });
-      return;
-    }
-    Object.assign(faults, parsed.data);
-    res.json({ faults });
-  });
-  testing.delete('/faults', (_req, res) => {
-    Object.assign(faults, noFaults());
-    res.json({ faults });
-  });
-  testing.post('/reset', (_req, res) => {
-    reset();
-    res.json({ reset: true });
-  });
+  addFaultRoutes(testing, { faults, schema: FaultsInput, none: noFaults, expected: '{errorRate?: 0..1, latencyMs?, force429?, retryAfterSeconds?, dropAfterAccept?}', reset });
   testing.put('/webhook', (req, res) => {
     const parsed = z.strictObject({ url: z.url().nullable() }).safeParse(req.body ?? {});
     if (!parsed.success) {

@@ -9,6 +9,7 @@
  * then; one open batch per series (BATCH_EXISTS with the existing batch in `extra`); `GET
  * /documents/short/{id}` answers 405 to POST; annulment by control number keeps the number.
  */
+import { addFaultRoutes } from '../../../src/target-kit/sandbox-routes.js';
 import { randomBytes, randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
@@ -133,25 +134,7 @@ export function createUnidigitalSandbox(options: UnidigitalSandboxOptions = {}):
   testing.get('/batches', (_req, res) => {
     res.json({ batches: Object.values(state.data.batches) });
   });
-  testing.get('/faults', (_req, res) => {
-    res.json({ faults });
-  });
-  testing.post('/faults', (req, res) => {
-    const parsed = FaultsInput.safeParse(req.body ?? {});
-    if (!parsed.success) {
-      res.status(400).json({
-        message: 'Invalid faults: expected {errorRate?: 0..1, latencyMs?, force429?, dropAfterAccept?}',
-        errors: parsed.error.issues.map((issue) => `${issue.path.join('.') || '(body)'}: ${issue.message}`),
-      });
-      return;
-    }
-    Object.assign(faults, parsed.data);
-    res.json({ faults });
-  });
-  testing.delete('/faults', (_req, res) => {
-    Object.assign(faults, noFaults());
-    res.json({ faults });
-  });
+  addFaultRoutes(testing, { faults, schema: FaultsInput, none: noFaults, expected: '{errorRate?: 0..1, latencyMs?, force429?, dropAfterAccept?}', reset });
   testing.post('/settings', (req, res) => {
     const parsed = SettingsInput.safeParse(req.body ?? {});
     if (!parsed.success) {
@@ -165,10 +148,6 @@ export function createUnidigitalSandbox(options: UnidigitalSandboxOptions = {}):
   testing.post('/assign-control-numbers', (_req, res) => {
     for (const doc of state.data.documents) if (doc.status === 'Approved') doc.approvedAt = new Date(0).toISOString();
     res.json({ assigned: assignDueControlNumbers() });
-  });
-  testing.post('/reset', (_req, res) => {
-    reset();
-    res.json({ reset: true });
   });
   app.use('/_sandbox', testing);
 
