@@ -42,16 +42,16 @@ export interface TargetType {
   startSandbox(options: SandboxOptions): Promise<RunningSandbox>;
 }
 
+/** The options that were given (sandboxes keep their own defaults for the rest). */
+function given<T extends object>(options: T): { [K in keyof T]: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as never;
+}
+
 export const targetTypes: Record<string, TargetType> = {
   apidian: {
     create: (block, deps) => createApidianTarget(parseApidianTargetConfig(block), { logger: deps.logger }),
-    async startSandbox({ port, host, dataFile, requestsPerMinute }) {
-      const sandbox = await startApidianSandbox({
-        port,
-        ...(host ? { host } : {}),
-        ...(dataFile ? { dataFile } : {}),
-        ...(requestsPerMinute ? { requestsPerMinute } : {}),
-      });
+    async startSandbox(options) {
+      const sandbox = await startApidianSandbox(given(options));
       return {
         baseUrl: `${sandbox.url}/api`,
         origin: sandbox.url,
@@ -62,13 +62,8 @@ export const targetTypes: Record<string, TargetType> = {
   },
   tuimprenta: {
     create: (block, deps) => createTuimprentaTarget(parseTuimprentaTargetConfig(block), { logger: deps.logger }),
-    async startSandbox({ port, host, dataFile, requestsPerMinute }) {
-      const sandbox = await startTuimprentaSandbox({
-        port,
-        ...(host ? { host } : {}),
-        ...(dataFile ? { dataFile } : {}),
-        ...(requestsPerMinute ? { requestsPerMinute } : {}),
-      });
+    async startSandbox(options) {
+      const sandbox = await startTuimprentaSandbox(given(options));
       return {
         baseUrl: sandbox.url,
         origin: sandbox.url,
@@ -83,13 +78,8 @@ export const targetTypes: Record<string, TargetType> = {
   },
   facturapi: {
     create: (block, deps) => createFacturapiTarget(parseFacturapiTargetConfig(block), { logger: deps.logger }),
-    async startSandbox({ port, host, dataFile, requestsPerMinute }) {
-      const sandbox = await startFacturapiSandbox({
-        port,
-        ...(host ? { host } : {}),
-        ...(dataFile ? { dataFile } : {}),
-        ...(requestsPerMinute ? { requestsPerMinute } : {}),
-      });
+    async startSandbox(options) {
+      const sandbox = await startFacturapiSandbox(given(options));
       return {
         baseUrl: sandbox.url,
         origin: sandbox.url,
@@ -106,8 +96,8 @@ export const targetTypes: Record<string, TargetType> = {
     // Reading the series counters at start lets the first Number continue from the imprenta's.
     create: (block, deps) => createUnidigitalTarget(parseUnidigitalTargetConfig(block), { logger: deps.logger, readCountersOnCreate: true }),
     // Unidigital has no numeric rate limit (its 429 means "previous request still processing"), so requestsPerMinute is not used.
-    async startSandbox({ port, host, dataFile }) {
-      const sandbox = await startUnidigitalSandbox({ port, ...(host ? { host } : {}), ...(dataFile ? { dataFile } : {}) });
+    async startSandbox({ requestsPerMinute: _unused, ...options }) {
+      const sandbox = await startUnidigitalSandbox(given(options));
       return {
         baseUrl: sandbox.baseUrl,
         origin: sandbox.url,
