@@ -2,10 +2,10 @@
  * Receives Shopify HTTPS webhook deliveries: verifies them with @shopify/shopify-api on the raw
  * bytes, then turns them into SourceEvents. Answers with a verdict and never throws for bad input.
  */
-import { Decimal } from 'decimal.js';
 import '@shopify/shopify-api/adapters/node';
 import { ApiVersion, LogSeverity, shopifyApi } from '@shopify/shopify-api';
 import type { SourceEvent, SourceEventKind, WebhookRequest, WebhookVerdict } from '../../src/connector.js';
+import { Dec } from '../../src/domain/money.js';
 import { DEFAULT_JSON_LIMITS, parseShopifyJson, ShopifyJsonError, type JsonLimits } from './payload-json.js';
 import { verifyShopifyDelivery } from './verify.js';
 
@@ -140,7 +140,7 @@ const MONEY = /^-?\d+(\.\d+)?$/;
 function chargedTotal(body: Record<string, unknown>): string | undefined {
   const current = body.current_total_price ?? body.total_price;
   if (typeof current !== 'string' || !MONEY.test(current)) return undefined;
-  let total = new Decimal(current);
+  let total = new Dec(current);
   for (const refund of Array.isArray(body.refunds) ? body.refunds : []) {
     if (!isRecord(refund) || !Array.isArray(refund.transactions)) continue;
     for (const transaction of refund.transactions) {

@@ -272,3 +272,32 @@ describe('Shopify webhook receiver: rejected deliveries', () => {
     expect(() => createShopifyWebhookReceiver({ apiSecretKey: SECRET, apiVersion: '2019-04' })).toThrow(/2019-04/);
   });
 });
+
+describe('Shopify webhook receiver: what a change to an order says', () => {
+  it('orders/updated names the change by updated_at and states the charged total, refunds added back', async () => {
+    const body = JSON.stringify({
+      id: 6123456789012,
+      updated_at: '2026-03-15T09:00:00-05:00',
+      total_price: '420660.42',
+      current_total_price: '300000.10',
+      refunds: [
+        { id: 1, transactions: [{ kind: 'refund', status: 'success', amount: '148417.18' }, { kind: 'refund', status: 'failure', amount: '999.00' }] },
+      ],
+    });
+    const [event] = events(await receiver.receive(signed('orders/updated', body)));
+    expect(event).toMatchObject({ kind: 'order.updated', editId: '2026-03-15T09:00:00-05:00', orderTotal: '448417.28' });
+  });
+
+  it('an order without a readable total states none, so no debit note is ever inferred from it', async () => {
+    const body = JSON.stringify({ id: 6123456789012, updated_at: '2026-03-15T09:00:00-05:00', current_total_price: 'n/a' });
+    const [event] = events(await receiver.receive(signed('orders/updated', body)));
+    expect(event!.orderTotal).toBeUndefined();
+  });
+
+  it('orders/edited names the change by the edit id and states no total (its body is not the order)', async () => {
+    const body = JSON.stringify({ order_edit: { id: 991, order_id: 6123456789012, created_at: '2026-03-15T09:00:00-05:00' } });
+    const [event] = events(await receiver.receive(signed('orders/edited', body)));
+    expect(event).toMatchObject({ kind: 'order.edited', orderId: '6123456789012', editId: '991' });
+    expect(event!.orderTotal).toBeUndefined();
+  });
+});
