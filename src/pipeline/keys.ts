@@ -4,8 +4,6 @@
  * retry count. Two deliveries, a replay, or a switch of invoicing API all arrive at the same key, so
  * the store refuses a second document.
  */
-import type { DocumentKind } from '../domain/fiscal-document.js';
-
 export type DocumentSubject =
   | { kind: 'invoice' }
   | { kind: 'credit_note'; refundId: string }
@@ -25,8 +23,4 @@ export function subjectIdOf(subject: DocumentSubject): string | undefined {
   if ('annulment' in subject) return 'annulment';
   if ('editId' in subject) return subject.editId;
   return undefined;
-}
-
-export function kindOf(subject: DocumentSubject): DocumentKind {
-  return subject.kind;
 }

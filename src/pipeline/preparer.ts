@@ -240,7 +240,7 @@ function shopOf(connection: Connection): string {
   return connection.source.slice(connection.source.indexOf(':') + 1);
 }
 
-export function referenceTo(invoice: DocumentRecord): DocumentReference {
+function referenceTo(invoice: DocumentRecord): DocumentReference {
   const fiscal = invoice.fiscal!;
   return {
     documentId: invoice.id,
@@ -253,7 +253,7 @@ export function referenceTo(invoice: DocumentRecord): DocumentReference {
   };
 }
 
-export function attentionFor(error: unknown): Attention {
+function attentionFor(error: unknown): Attention {
   if (error instanceof MappingError) return { kind: 'mapping', reason: error.message, ...(error.path ? { path: error.path } : {}) };
   if (error instanceof DomainError) return { kind: 'domain', reason: error.message, ...(error.path ? { path: error.path } : {}) };
   if (error instanceof ZodError) {

@@ -1,1 +1,0 @@
-export const PUENTE_VERSION = '0.1.0';
