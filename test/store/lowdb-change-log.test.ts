@@ -156,7 +156,19 @@ describe('LowdbStore change log: cost of a commit', () => {
     for (let i = 0; i < 4; i++) await store.recordEvent(sampleEvent({ payload }));
     expect(snapshots.writes.length - writesAtOpen).toBe(1);
     expect((await stat(store.logPath)).size).toBeGreaterThan(10_000);
-    while ((await stat(store.logPath)).size < firstSnapshot) await store.recordEvent(sampleEvent({ payload }));
+    // The commit that fills the log starts a compaction, which renames the log away and starts a new one
+    // in the background: a stat that lands in between finds no file, so wait for the new log to exist.
+    const logSize = async (): Promise<number> => {
+      for (;;) {
+        const found = await stat(store.logPath).catch((error: NodeJS.ErrnoException) => {
+          if (error.code === 'ENOENT') return undefined;
+          throw error;
+        });
+        if (found) return found.size;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    };
+    while ((await logSize()) < firstSnapshot) await store.recordEvent(sampleEvent({ payload }));
     await store.recordEvent(sampleEvent({ payload }));
     expect(snapshots.writes.length - writesAtOpen).toBe(2);
   });
