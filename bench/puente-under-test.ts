@@ -212,7 +212,7 @@ export async function startHttpPathOnly(secret: string, shop: string): Promise<H
   const app = createHttpApp({
     store: store as unknown as Store,
     inbox: new Inbox(store as unknown as Store, connections, log),
-    sources: createSources({ shopify: { apiKey: '', apiSecretKey: secret, apiVersion: '2026-01' } }),
+    sources: createSources({ shopify: { apiKey: '', apiSecretKey: secret, apiVersion: '2026-01' }, bindings: [], store: store as unknown as Store, logger: log }),
     adminToken: 'bench-admin-token',
     maxBodyBytes,
     log,

@@ -4,6 +4,8 @@
  */
 import type { SourceConnector, TargetConnector } from '../src/connector.js';
 import type { Logger } from '../src/log.js';
+import type { Store } from '../src/store/store.js';
+import { ShopifySourceSettings, shopifySourceKey } from './shopify/config.js';
 import { createApidianTarget } from './apidian/index.js';
 import { parseApidianTargetConfig } from './apidian/config.js';
 import { APIDIAN_SANDBOX_DEMO_TOKEN, startApidianSandbox } from './apidian/sandbox/index.js';
@@ -113,6 +115,38 @@ export const targetTypes: Record<string, TargetType> = {
   },
 };
 
-export function createSources(options: { shopify: { apiKey: string; apiSecretKey: string; apiVersion: string } }): Record<string, SourceConnector> {
-  return { shopify: createShopifySource(options.shopify) };
+/** One connection's source, as the composition root hands it to its source type. */
+export interface SourceBinding {
+  connectionId: string;
+  /** `woocommerce:shop.example` */
+  source: string;
+  settings: Record<string, unknown>;
+}
+
+export interface SourceType {
+  /** Validates a connection's `source` block; a ZodError's paths are reported under `connections[i].source`. */
+  parse(block: Record<string, unknown>): { source: string; settings: Record<string, unknown> };
+  /** Minutes between reconciliation sweeps when the connection does not say (0: no sweep). */
+  defaultSweepMinutes: number;
+}
+
+export const sourceTypes: Record<string, SourceType> = {
+  shopify: {
+    parse(block) {
+      const settings = ShopifySourceSettings.parse(block);
+      return { source: shopifySourceKey(settings.shop), settings };
+    },
+    defaultSweepMinutes: 10,
+  },
+};
+
+export interface SourceDeps {
+  shopify: { apiKey: string; apiSecretKey: string; apiVersion: string };
+  bindings: SourceBinding[];
+  store: Store;
+  logger: Logger;
+}
+
+export function createSources(deps: SourceDeps): Record<string, SourceConnector> {
+  return { shopify: createShopifySource(deps.shopify) };
 }

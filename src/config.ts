@@ -12,12 +12,12 @@ export const DEFAULT_CONFIG_FILE = 'puente.config.yaml';
 
 const Port = z.coerce.number().int().min(0).max(65535);
 
-const ShopifySourceConfig = z.strictObject({
-  type: z.literal('shopify'),
-  /** The shop's myshopify.com domain. */
-  shop: z
-    .string()
-    .regex(/^[a-z0-9][a-z0-9-]*\.myshopify\.com$/, 'must be a shop domain such as acme.myshopify.com'),
+/**
+ * A connection's source. Each source type validates its own block (connectors/index.ts `sourceTypes`),
+ * as each target type validates its account block; errors come back named `connections[i].source.…`.
+ */
+const SourceBlock = z.looseObject({
+  type: z.string().min(1, 'is required: shopify, woocommerce or odoo'),
 });
 
 const TaxIdPolicy = z.strictObject({
@@ -27,11 +27,22 @@ const TaxIdPolicy = z.strictObject({
 
 export const ConnectionConfig = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9-_]*$/, 'use lower-case letters, digits, - and _'),
-  source: ShopifySourceConfig,
+  source: SourceBlock,
   /** Name of an entry under `targets`. */
   target: z.string().min(1),
-  /** Which event issues the invoice. Issue 5 adds created/fulfilled and a delay. */
-  trigger: z.enum(['paid']).default('paid'),
+  /** Which event issues the invoice: the order being paid (default), created, or fulfilled. */
+  trigger: z.enum(['paid', 'created', 'fulfilled']).default('paid'),
+  /**
+   * Minutes to wait after the trigger before building the invoice, for stores whose other apps still
+   * edit the order after checkout; the invoice carries the order as it is when the delay ends.
+   */
+  triggerDelayMinutes: z.coerce.number().int().min(0).max(7 * 24 * 60).default(0),
+  /** Orders that issue nothing unless enabled: test orders, drafts, orders whose total is zero. */
+  issueFor: z
+    .strictObject({ testOrders: z.boolean().default(false), drafts: z.boolean().default(false), zeroTotal: z.boolean().default(false) })
+    .default({ testOrders: false, drafts: false, zeroTotal: false }),
+  /** Minutes between reconciliation sweeps of the source (0: never). Default: the source type's. */
+  sweepMinutes: z.coerce.number().min(0).optional(),
   /** Country whose tax-id rules apply to buyers (check digits, final consumer). */
   country: z.enum(['CO', 'VE', 'PY']).default('CO'),
   /** IANA timezone the documents are dated in (Colombia: America/Bogota). */

@@ -42,6 +42,16 @@ export interface SourceEvent {
   orderTotal?: string;
   /** When the source says it happened, with offset. */
   occurredAt?: string;
+  /** The store marked the order as a test (Shopify `test`); issues nothing unless configured to. */
+  test?: boolean;
+  /** A draft or checkout that is not an order yet (WooCommerce `checkout-draft`). */
+  draft?: boolean;
+  /**
+   * Set by sources that already decided what the document is (an ERP's posted move): the ledger then
+   * only links it — a credit or debit note to the invoice whose orderId it carries, keyed by its
+   * refundId / editId — and stage 1 maps the move itself instead of comparing order totals.
+   */
+  decidedDocument?: 'invoice' | 'credit_note' | 'debit_note';
   payload: unknown;
 }
 
@@ -55,12 +65,57 @@ export type WebhookVerdict =
   | { ok: true; events: SourceEvent[] }
   | { ok: false; status: 400 | 401 | 404 | 413; error: string };
 
+/** One page of a poll: the events it found and where the next page (or the next sweep) continues. */
+export interface PollPage {
+  events: SourceEvent[];
+  /** Opaque to the pipeline; stored durably after the page's events are, and handed back next time. */
+  cursor: string;
+  /** How many orders/records this page covered, for progress bars (may exceed events.length). */
+  scanned?: number;
+  /** When known: how many records the whole run covers. */
+  total?: number;
+}
+
+export interface PollRequest {
+  /** The connection's source key (`woocommerce:shop.example`), which says whose credentials to use. */
+  source: string;
+  /** Where the last run stopped; undefined on the first run. */
+  cursor?: string;
+  /** Without a cursor: start at this instant (ISO 8601 with offset). Backfills set it. */
+  since?: string;
+  signal?: AbortSignal;
+}
+
+/** What was issued for an order, for the source to record on it (Shopify metafield and tag, …). */
+export interface IssuedDocumentNotice {
+  source: string;
+  orderId: string;
+  documentId: string;
+  kind: DocumentKind;
+  fiscalNumber: string;
+  /** CUFE / CUDE / CDC / control number. */
+  uuid?: string;
+  links?: { pdf?: string; xml?: string; qr?: string };
+  issuedAt: string;
+}
+
 export interface SourceConnector {
   readonly name: string;
   webhook?: {
-    /** Verifies the delivery on its raw bytes, then parses it. Never throws for bad input. */
+    /**
+     * Verifies the delivery on its raw bytes, then parses it. Never throws for bad input. Sources
+     * whose secret is per connection get `params.connection` (`/webhooks/<source>/<connection id>`).
+     */
     receive(request: WebhookRequest): Promise<WebhookVerdict>;
   };
+  /**
+   * Lists what changed at the source since the cursor, oldest first, page by page: the reconciliation
+   * sweep, backfills, and ERPs without webhooks. Events must carry the same deliveryId every time the
+   * same change is listed, so a repeated sweep stores nothing twice.
+   */
+  poll?(request: PollRequest): AsyncIterable<PollPage>;
+  /** Records an issued document on its order. Throws a TargetError-like error to be retried later. */
+  writeBack?(notice: IssuedDocumentNotice): Promise<void>;
 }
 
 // ─── Targets ────────────────────────────────────────────────────────────────────────────────────

@@ -8,13 +8,13 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import path from 'node:path';
-import { createSources, targetTypes, type RunningSandbox } from '../connectors/index.js';
+import { createSources, sourceTypes, targetTypes, type RunningSandbox } from '../connectors/index.js';
 import type { TargetConnector } from './connector.js';
-import { ConfigError, type LoadedConfig } from './config.js';
+import { ConfigError, zodProblems, type LoadedConfig } from './config.js';
 import { createHttpApp } from './http/app.js';
 import { createLogger, type Logger } from './log.js';
 import { LiveMappings } from './mapping/watch.js';
-import { Connections, sourceOf, type Connection } from './pipeline/connections.js';
+import { Connections, type Connection } from './pipeline/connections.js';
 import { Dispatcher } from './pipeline/dispatcher.js';
 import { PipelineEngine } from './pipeline/engine.js';
 import { EventProcessor } from './pipeline/event-processor.js';
@@ -25,6 +25,7 @@ import { Replayer } from './pipeline/replay.js';
 import { LowdbStore } from './store/lowdb-store.js';
 import type { Store } from './store/store.js';
 import { isValidTimeZone } from './time.js';
+import { ZodError } from 'zod';
 
 export interface RunningPuente {
   url: string;
@@ -56,6 +57,19 @@ function adminTokenFor(configured: string, dataDir: string): { token: string; ge
     const token = randomBytes(24).toString('base64url');
     writeFileSync(file, `${token}\n`, { mode: 0o600 });
     return { token, generated: true };
+  }
+}
+
+/** A connection's source block, validated by its source type; errors name `connections[i].source.…`. */
+function parseSourceBlock(file: string, index: number, block: { type: string } & Record<string, unknown>) {
+  const key = `connections[${index}].source`;
+  const type = sourceTypes[block.type];
+  if (!type) throw new ConfigError(file, [`${key}.type: unknown source type "${block.type}"; known: ${Object.keys(sourceTypes).join(', ')}`]);
+  try {
+    return type.parse(block);
+  } catch (error) {
+    if (error instanceof ZodError) throw new ConfigError(file, zodProblems(error, key));
+    throw new ConfigError(file, [`${key}: ${(error as Error).message}`]);
   }
 }
 
@@ -112,9 +126,17 @@ export async function startPuente(loaded: LoadedConfig, options: StartOptions = 
     }
 
     const connections = new Connections(
-      config.connections.map((settings) => {
-        const { source, system } = sourceOf(settings);
-        return { id: settings.id, source, sourceSystem: system, targetAccount: settings.target, target: targets[settings.target]!, settings };
+      config.connections.map((settings, i) => {
+        const { source, settings: sourceSettings } = parseSourceBlock(loaded.file, i, settings.source);
+        return {
+          id: settings.id,
+          source,
+          sourceSystem: settings.source.type,
+          sourceSettings,
+          targetAccount: settings.target,
+          target: targets[settings.target]!,
+          settings,
+        };
       }),
     );
     // Golden tests check outputs against the contracts the pipeline enforces, with the wire schemas
@@ -129,6 +151,9 @@ export async function startPuente(loaded: LoadedConfig, options: StartOptions = 
     closers.push(() => mappings.close());
     const sources = createSources({
       shopify: { apiKey: config.shopify.apiKey, apiSecretKey: config.shopify.apiSecret, apiVersion: config.shopify.apiVersion },
+      bindings: connections.all().map((c) => ({ connectionId: c.id, source: c.source, settings: c.sourceSettings })),
+      store,
+      logger: log,
     });
 
     const inbox = new Inbox(store, connections, log);

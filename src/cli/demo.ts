@@ -4,6 +4,7 @@
  * refund of it, a second order from a final consumer that is then cancelled — all as signed Shopify
  * webhooks, then prints what was issued.
  */
+import { ShopifySourceSettings } from '../../connectors/shopify/config.js';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -81,7 +82,7 @@ export async function runDemo(args: string[]): Promise<number> {
   if (!connection) throw new Error('the configuration has no Shopify connection to send the demo to');
   const url = (values.url ?? `http://127.0.0.1:${config.server.port}`).replace(/\/$/, '');
   const token = adminTokenFrom(values.token, path.resolve(baseDir, config.dataDir), config.adminToken);
-  const shop = connection.source.shop;
+  const shop = ShopifySourceSettings.parse(connection.source).shop;
 
   const { deliveries, orders } = demoDeliveries(BigInt(Date.now() % 1_000_000_000));
   console.log(`Sending ${deliveries.length} signed Shopify webhooks for ${shop} to ${url}/webhooks/shopify`);

@@ -30,8 +30,14 @@ export function webhookRouter(
     seenCallbacks.add(key);
     if (seenCallbacks.size > 10_000) seenCallbacks.delete(seenCallbacks.values().next().value!);
   };
-  // Invoicing APIs that call back: /webhooks/<target>/<connection id>.
-  router.post('/:target/:connection', express.raw({ type: () => true, limit: maxBodyBytes }), async (req, res) => {
+  const raw = express.raw({ type: () => true, limit: maxBodyBytes });
+  // Sources whose secret is per connection (/webhooks/woocommerce/<connection id>), and invoicing APIs
+  // that call back (/webhooks/<target>/<connection id>).
+  router.post('/:target/:connection', raw, async (req, res, next) => {
+    if (sources[req.params.target!]?.webhook) {
+      next();
+      return;
+    }
     const connection = callbacks?.connections.get(req.params.connection!);
     if (!connection || connection.target.name !== req.params.target || !connection.target.callback) {
       res.status(404).json({ error: 'unknown_connection', message: `no ${req.params.target} connection "${req.params.connection}" takes callbacks` });
@@ -55,14 +61,16 @@ export function webhookRouter(
     log.info({ target: connection.target.name, connectionId: connection.id, eventId: verdict.eventId, applied }, 'target callback received');
     res.status(200).json({ received: verdict.eventId, applied });
   });
-  router.post('/:source', express.raw({ type: () => true, limit: maxBodyBytes }), async (req, res) => {
-    const connector = sources[req.params.source!];
+  router.post(['/:source', '/:source/:connection'], raw, async (req, res) => {
+    const { source, connection } = req.params as { source: string; connection?: string };
+    const connector = sources[source];
     if (!connector?.webhook) {
       res.status(404).json({ error: 'unknown_source', message: `no webhook receiver for "${req.params.source}"` });
       return;
     }
     const rawBody = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
-    const verdict = await connector.webhook.receive({ rawBody, headers: req.headers });
+    const params: Record<string, string> = connection ? { connection } : {};
+    const verdict = await connector.webhook.receive({ rawBody, headers: req.headers, params });
     if (!verdict.ok) {
       log.warn({ source: req.params.source, status: verdict.status }, 'webhook refused');
       res.status(verdict.status).json({ error: verdict.status === 401 ? 'invalid_signature' : 'invalid_delivery', message: verdict.error });

@@ -9,7 +9,10 @@ export interface Connection {
   id: string;
   /** `shopify:acme.myshopify.com` — matches SourceEvent.source. */
   source: string;
+  /** The source type (`shopify`, `woocommerce`, `odoo`). */
   sourceSystem: string;
+  /** The connection's source block as its source type parsed it (credentials, status names, …). */
+  sourceSettings: Record<string, unknown>;
   /** Name of the target account in the configuration (`sandbox-apidian`). */
   targetAccount: string;
   target: TargetConnector;
@@ -40,6 +43,3 @@ export class Connections {
   }
 }
 
-export function sourceOf(settings: ConnectionConfig): { source: string; system: string } {
-  return { source: `${settings.source.type}:${settings.source.shop}`, system: settings.source.type };
-}

@@ -35,7 +35,7 @@ export class EventProcessor {
     const orderDocuments = (await this.store.listDocuments({ orderId: event.orderId, limit: 1000 })).filter(
       (d) => d.source === event.source && d.status !== 'skipped',
     );
-    const decision = decide(event, orderDocuments, { trigger: connection.settings.trigger });
+    const decision = decide(event, orderDocuments, { trigger: connection.settings.trigger, issueFor: connection.settings.issueFor });
     if (decision.action === 'wait') {
       if (event.status === 'waiting') return false;
       await this.store.updateEvent(event.id, { status: 'waiting', note: decision.note });

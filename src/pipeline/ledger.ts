@@ -22,10 +22,22 @@ export type LedgerDecision =
   | { action: 'ignore'; note: string };
 
 export interface LedgerPolicy {
-  trigger: 'paid';
+  /** Which event issues the invoice. */
+  trigger: 'paid' | 'created' | 'fulfilled';
+  /** Orders that issue nothing unless enabled. */
+  issueFor?: { testOrders: boolean; drafts: boolean; zeroTotal: boolean };
 }
 
-type LedgerEvent = Pick<SourceEvent, 'source' | 'kind' | 'orderId' | 'refundId' | 'editId' | 'orderTotal'>;
+type LedgerEvent = Pick<
+  SourceEvent,
+  'source' | 'kind' | 'orderId' | 'refundId' | 'editId' | 'orderTotal' | 'test' | 'draft' | 'decidedDocument'
+>;
+
+const TRIGGER_EVENT: Record<LedgerPolicy['trigger'], SourceEvent['kind']> = {
+  paid: 'order.paid',
+  created: 'order.created',
+  fulfilled: 'order.fulfilled',
+};
 
 /** The highest store total an invoice or debit note of the order already accounts for. */
 function billedSourceTotal(documents: readonly DocumentRecord[]): Dec | undefined {
@@ -33,6 +45,17 @@ function billedSourceTotal(documents: readonly DocumentRecord[]): Dec | undefine
     .filter((d) => (d.kind === 'invoice' || d.kind === 'export_invoice' || d.kind === 'debit_note') && d.sourceTotal)
     .map((d) => new Dec(d.sourceTotal!));
   return totals.length ? Dec.max(...totals) : undefined;
+}
+
+/** Why an order that would be invoiced must not be, by the connection's policy; undefined: invoice it. */
+function excludedByPolicy(event: LedgerEvent, policy: LedgerPolicy): string | undefined {
+  const issueFor = policy.issueFor ?? { testOrders: false, drafts: false, zeroTotal: false };
+  if (event.test && !issueFor.testOrders) return 'test order: issues nothing (set issueFor.testOrders to invoice test orders)';
+  if (event.draft && !issueFor.drafts) return 'draft order: issues nothing (set issueFor.drafts to invoice drafts)';
+  if (event.orderTotal !== undefined && new Dec(event.orderTotal).isZero() && !issueFor.zeroTotal) {
+    return 'the order total is zero: issues nothing (set issueFor.zeroTotal to invoice free orders)';
+  }
+  return undefined;
 }
 
 export function decide(event: LedgerEvent, orderDocuments: readonly DocumentRecord[], policy: LedgerPolicy): LedgerDecision {
@@ -44,14 +67,23 @@ export function decide(event: LedgerEvent, orderDocuments: readonly DocumentReco
     ...(referenceDocumentId ? { referenceDocumentId } : {}),
   });
 
+  if (event.decidedDocument) return decided(event, invoice, plan);
+
   switch (event.kind) {
-    case 'order.paid': {
-      if (policy.trigger !== 'paid') return { action: 'ignore', note: `trigger policy is "${policy.trigger}", not paid` };
+    case 'order.paid':
+    case 'order.created':
+    case 'order.fulfilled': {
+      if (event.kind !== TRIGGER_EVENT[policy.trigger]) {
+        return { action: 'ignore', note: `the trigger policy is "${policy.trigger}": ${event.kind} issues nothing` };
+      }
       if (invoice) return { action: 'ignore', note: `order already has invoice ${invoice.id}` };
+      const excluded = excludedByPolicy(event, policy);
+      if (excluded) return { action: 'ignore', note: excluded };
       return { action: 'create', documents: [plan({ kind: 'invoice' })] };
     }
     case 'order.refunded': {
       if (!event.refundId) return { action: 'ignore', note: 'refund event without a refund id' };
+      if (!invoice && event.test && !policy.issueFor?.testOrders) return { action: 'ignore', note: 'refund of a test order: issues nothing' };
       if (!invoice) return { action: 'wait', note: 'waiting for the order\'s invoice before crediting this refund' };
       if (annulment) return { action: 'ignore', note: `order was already annulled by credit note ${annulment.id}` };
       return { action: 'create', documents: [plan({ kind: 'credit_note', refundId: event.refundId }, invoice.id)] };
@@ -72,5 +104,28 @@ export function decide(event: LedgerEvent, orderDocuments: readonly DocumentReco
     }
     default:
       return { action: 'ignore', note: `${event.kind} does not issue documents under the "${policy.trigger}" trigger policy` };
+  }
+}
+
+/** An ERP's posted move: the document is decided; link notes to the invoice they correct. */
+function decided(
+  event: LedgerEvent,
+  invoice: DocumentRecord | undefined,
+  plan: (subject: DocumentSubject, referenceDocumentId?: string) => PlannedDocument,
+): LedgerDecision {
+  switch (event.decidedDocument) {
+    case 'invoice':
+      if (invoice) return { action: 'ignore', note: `move already has invoice ${invoice.id}` };
+      return { action: 'create', documents: [plan({ kind: 'invoice' })] };
+    case 'credit_note':
+      if (!event.refundId) return { action: 'ignore', note: 'credit note without its own id (refundId)' };
+      if (!invoice) return { action: 'wait', note: 'waiting for the invoice this credit note reverses' };
+      return { action: 'create', documents: [plan({ kind: 'credit_note', refundId: event.refundId }, invoice.id)] };
+    case 'debit_note':
+      if (!event.editId) return { action: 'ignore', note: 'debit note without its own id (editId)' };
+      if (!invoice) return { action: 'wait', note: 'waiting for the invoice this debit note adds to' };
+      return { action: 'create', documents: [plan({ kind: 'debit_note', editId: event.editId }, invoice.id)] };
+    default:
+      return { action: 'ignore', note: `unknown decided document ${String(event.decidedDocument)}` };
   }
 }

@@ -48,6 +48,7 @@ import {
   type NewDocument,
   type NewEvent,
   type NumberAllocation,
+  type StateEntry,
   type Store,
 } from './store.js';
 
@@ -101,6 +102,8 @@ export interface StoreData {
   counters: Record<string, number>;
   /** seriesKey → allocations in the order they were made. */
   allocations: Record<string, NumberAllocation[]>;
+  /** Keyed state (cursors, sessions, saved settings). Absent in files written before it existed. */
+  state: Record<string, StateEntry>;
   /** The last change-log commit this snapshot contains; replay starts after it. */
   logCommit?: number;
 }
@@ -113,6 +116,8 @@ interface StoreCommit extends CommitLine {
   /** seriesKey → last number allocated. */
   counters?: Record<string, number>;
   allocations?: NumberAllocation[];
+  /** New versions of state entries; `{key, deleted: true}` removes one. */
+  state?: (StateEntry | { key: string; deleted: true })[];
 }
 
 /** What changed since the last commit line was taken. */
@@ -122,10 +127,11 @@ interface PendingChanges {
   batches: Set<string>;
   counters: Set<string>;
   allocations: NumberAllocation[];
+  state: Set<string>;
 }
 
 function noChanges(): PendingChanges {
-  return { events: new Set(), documents: new Set(), batches: new Set(), counters: new Set(), allocations: [] };
+  return { events: new Set(), documents: new Set(), batches: new Set(), counters: new Set(), allocations: [], state: new Set() };
 }
 
 /** A method was called on a store that is not open (never opened, or closed). */
@@ -152,7 +158,7 @@ export class StoreInputError extends Error {
 }
 
 function emptyData(): StoreData {
-  return { schemaVersion: SCHEMA_VERSION, events: {}, documents: {}, batches: {}, counters: {}, allocations: {} };
+  return { schemaVersion: SCHEMA_VERSION, events: {}, documents: {}, batches: {}, counters: {}, allocations: {}, state: {} };
 }
 
 /**
@@ -161,7 +167,7 @@ function emptyData(): StoreData {
  * allocation list. O(n) pointer copies, no stringify.
  */
 export function captureStoreSnapshot(
-  data: Pick<StoreData, 'events' | 'documents' | 'batches' | 'counters' | 'allocations'>,
+  data: Pick<StoreData, 'events' | 'documents' | 'batches' | 'counters' | 'allocations' | 'state'>,
   logCommit: number,
 ): SnapshotPart[] {
   return [
@@ -171,6 +177,7 @@ export function captureStoreSnapshot(
     tableRecords('batches', data.batches),
     { key: 'counters', kind: 'value', value: { ...data.counters } },
     { key: 'allocations', kind: 'lists', entries: Object.entries(data.allocations).map(([key, list]) => [key, list.slice()] as const) },
+    { key: 'state', kind: 'value', value: { ...data.state } },
     { key: 'logCommit', kind: 'value', value: logCommit },
   ];
 }
@@ -193,6 +200,8 @@ function validateStoreData(value: unknown): StoreData {
   for (const key of ['events', 'documents', 'batches', 'counters', 'allocations'] as const) {
     if (!isPlainObject(value[key])) throw new Error(`is damaged: "${key}" is missing or not an object`);
   }
+  value.state ??= {};
+  if (!isPlainObject(value.state)) throw new Error('is damaged: "state" is not an object');
   if (value.logCommit !== undefined && !(Number.isSafeInteger(value.logCommit) && (value.logCommit as number) >= 0)) {
     throw new Error('is damaged: "logCommit" is not a commit number');
   }
@@ -221,6 +230,10 @@ function commitShapeProblem(commit: StoreCommit): string | undefined {
   const allocations: unknown = commit.allocations;
   if (allocations !== undefined && !(Array.isArray(allocations) && allocations.every(isAllocation))) {
     return 'has a damaged "allocations" list';
+  }
+  const state: unknown = commit.state;
+  if (state !== undefined && !(Array.isArray(state) && state.every((entry) => isPlainObject(entry) && typeof entry.key === 'string'))) {
+    return 'has a damaged "state" list';
   }
   return undefined;
 }
@@ -683,6 +696,37 @@ export class LowdbStore implements Store {
     return copy;
   }
 
+  async getState<T = unknown>(key: string): Promise<StateEntry<T> | undefined> {
+    const entry = this.data('getState').state[key];
+    return this.readResult(entry && (structuredClone(entry) as StateEntry<T>));
+  }
+
+  async putState<T = unknown>(key: string, value: T): Promise<StateEntry<T>> {
+    const data = this.data('putState');
+    if (!key) throw new StoreInputError('key', 'must be a non-empty string');
+    const entry = JSON.parse(jsonText('value', { key, value, updatedAt: this.now() })) as StateEntry<T>;
+    if (!('value' in entry)) throw new StoreInputError('value', 'must be JSON-serialisable (got nothing to store)');
+    data.state[key] = entry;
+    this.pending.state.add(key);
+    await this.commit();
+    return structuredClone(entry);
+  }
+
+  async deleteState(key: string): Promise<boolean> {
+    const data = this.data('deleteState');
+    if (!(key in data.state)) return this.readResult(false);
+    delete data.state[key];
+    this.pending.state.add(key);
+    await this.commit();
+    return true;
+  }
+
+  async listState<T = unknown>(prefix: string): Promise<StateEntry<T>[]> {
+    const state = this.data('listState').state;
+    const keys = Object.keys(state).filter((key) => key.startsWith(prefix)).sort();
+    return this.readResult(keys.map((key) => structuredClone(state[key]) as StateEntry<T>));
+  }
+
   // ─── internals ───────────────────────────────────────────────────────────────────────────────
 
   /** A method call, so TypeScript does not keep narrowing `state` across the awaits in open(). */
@@ -799,6 +843,9 @@ export class LowdbStore implements Store {
       line += `,"counters":${JSON.stringify(Object.fromEntries([...changes.counters].map((key) => [key, data.counters[key]!])))}`;
     }
     if (changes.allocations.length > 0) line += `,"allocations":${JSON.stringify(changes.allocations)}`;
+    if (changes.state.size > 0) {
+      line += `,"state":${JSON.stringify([...changes.state].map((key) => data.state[key] ?? { key, deleted: true }))}`;
+    }
     return `${line}}`;
   }
 
@@ -824,6 +871,7 @@ export class LowdbStore implements Store {
     for (const id of later.batches) changes.batches.add(id);
     for (const key of later.counters) changes.counters.add(key);
     changes.allocations.push(...later.allocations);
+    for (const key of later.state) changes.state.add(key);
     this.pending = changes;
   }
 
@@ -989,7 +1037,8 @@ function isEmpty(changes: PendingChanges): boolean {
     changes.documents.size === 0 &&
     changes.batches.size === 0 &&
     changes.counters.size === 0 &&
-    changes.allocations.length === 0
+    changes.allocations.length === 0 &&
+    changes.state.size === 0
   );
 }
 
@@ -1004,6 +1053,10 @@ function applyCommit(data: StoreData, commit: StoreCommit): void {
   for (const allocation of commit.allocations ?? []) {
     const series = (data.allocations[allocation.seriesKey] ??= []);
     if (!series.some((a) => a.documentId === allocation.documentId)) series.push(allocation);
+  }
+  for (const entry of commit.state ?? []) {
+    if ('deleted' in entry) delete data.state[entry.key];
+    else data.state[entry.key] = entry;
   }
 }
 

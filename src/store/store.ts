@@ -37,6 +37,11 @@ export interface EventRecord {
   /** See SourceEvent.orderTotal. */
   orderTotal?: string;
   occurredAt?: string;
+  /** See SourceEvent.test / draft. */
+  test?: boolean;
+  draft?: boolean;
+  /** See SourceEvent.decidedDocument. */
+  decidedDocument?: 'invoice' | 'credit_note' | 'debit_note';
   receivedAt: string;
   payload: unknown;
   status: EventStatus;
@@ -144,6 +149,17 @@ export interface NumberAllocation {
   allocatedAt: string;
 }
 
+/**
+ * A small keyed value the pipeline and connectors keep between runs: a sweep's cursor, a shop's
+ * encrypted session, settings a store owner saved. Values are JSON; keys are namespaced by their
+ * owner (`cursor:shopify:acme.myshopify.com`).
+ */
+export interface StateEntry<T = unknown> {
+  key: string;
+  value: T;
+  updatedAt: string;
+}
+
 export interface Page {
   limit?: number;
 }
@@ -200,6 +216,15 @@ export interface Store {
   getBatch(id: string): Promise<BatchRecord | undefined>;
   listBatches(query?: BatchQuery): Promise<BatchRecord[]>;
   updateBatch(id: string, patch: Partial<Omit<BatchRecord, 'id'>>): Promise<BatchRecord>;
+
+  // keyed state (cursors, sessions, saved settings)
+  getState<T = unknown>(key: string): Promise<StateEntry<T> | undefined>;
+  /** Replaces the value under `key` (JSON only). */
+  putState<T = unknown>(key: string, value: T): Promise<StateEntry<T>>;
+  /** Removes `key`; true when it existed. */
+  deleteState(key: string): Promise<boolean>;
+  /** Every entry whose key starts with `prefix`, in key order. */
+  listState<T = unknown>(prefix: string): Promise<StateEntry<T>[]>;
 }
 
 export class StoreLockedError extends Error {

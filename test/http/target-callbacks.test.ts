@@ -60,7 +60,7 @@ beforeEach(async () => {
   temp = await openTempStore(clock);
   const target = createTuimprentaTarget({ ...TUIMPRENTA_SANDBOX_TARGET_DEFAULTS, baseUrl: 'http://127.0.0.1:9', webhookSecret: SECRET } as never);
   const settings = ConnectionConfig.parse({ id: 'bodega', source: { type: 'shopify', shop: 'bodega.myshopify.com' }, target: 've', country: 'VE', timezone: 'America/Caracas' });
-  const connections = new Connections([{ id: 'bodega', source: 'shopify:bodega.myshopify.com', sourceSystem: 'shopify', targetAccount: 've', target, settings }]);
+  const connections = new Connections([{ id: 'bodega', source: 'shopify:bodega.myshopify.com', sourceSystem: 'shopify', sourceSettings: settings.source, targetAccount: 've', target, settings }]);
   const dispatcher = new Dispatcher(temp.store, connections, silentLog, { statusPollMs: 1000 }, clock);
   const app = createHttpApp({
     store: temp.store,

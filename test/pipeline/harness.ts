@@ -186,7 +186,7 @@ export function connectionFor(
     timezone: 'America/Bogota',
     ...overrides.settings,
   });
-  return { id: settings.id, source: `shopify:${shop}`, sourceSystem: 'shopify', targetAccount: 'co', target, settings };
+  return { id: settings.id, source: `shopify:${shop}`, sourceSystem: 'shopify', sourceSettings: settings.source, targetAccount: 'co', target, settings };
 }
 
 // ─── Shopify events, as the receiver hands them over ───────────────────────────────────────────

@@ -406,6 +406,35 @@ export function storeConformanceBattery(name: string, makeStore: StoreFactory): 
       });
     });
 
+    describe('keyed state', () => {
+      it('puts, reads, replaces, lists by prefix and deletes entries, and keeps them across a restart', async () => {
+        expect(await store.getState('cursor:shopify:acme.myshopify.com')).toBeUndefined();
+        await store.putState('cursor:shopify:acme.myshopify.com', { updatedAtMin: '2026-01-01T00:00:00-05:00' });
+        await store.putState('cursor:woocommerce:shop.example', '2026-01-02T00:00:00Z');
+        await store.putState('session:acme.myshopify.com', { token: { iv: 'a', data: 'b' } });
+        const replaced = await store.putState('cursor:shopify:acme.myshopify.com', { updatedAtMin: '2026-02-01T00:00:00-05:00' });
+        expect(replaced).toMatchObject({ key: 'cursor:shopify:acme.myshopify.com', value: { updatedAtMin: '2026-02-01T00:00:00-05:00' } });
+        expect(Date.parse(replaced.updatedAt)).not.toBeNaN();
+
+        const cursors = await store.listState('cursor:');
+        expect(cursors.map((entry) => entry.key)).toEqual(['cursor:shopify:acme.myshopify.com', 'cursor:woocommerce:shop.example']);
+        expect(await store.deleteState('session:acme.myshopify.com')).toBe(true);
+        expect(await store.deleteState('session:acme.myshopify.com')).toBe(false);
+
+        const reopened = await restart();
+        expect((await reopened.getState('cursor:shopify:acme.myshopify.com'))?.value).toEqual({ updatedAtMin: '2026-02-01T00:00:00-05:00' });
+        expect(await reopened.getState('session:acme.myshopify.com')).toBeUndefined();
+        expect((await reopened.listState('')).length).toBe(2);
+      });
+
+      it('returns copies: changing what was read changes nothing stored', async () => {
+        await store.putState('settings:conn_co', { trigger: 'paid' });
+        const read = await store.getState<{ trigger: string }>('settings:conn_co');
+        read!.value.trigger = 'fulfilled';
+        expect((await store.getState('settings:conn_co'))?.value).toEqual({ trigger: 'paid' });
+      });
+    });
+
     describe('durability', () => {
       it('keeps everything across close and reopen', async () => {
         const delivery = sampleEvent();
