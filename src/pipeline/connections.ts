@@ -24,10 +24,27 @@ export class Connections {
   private readonly bySourceKey = new Map<string, Connection>();
 
   constructor(connections: Connection[]) {
-    for (const connection of connections) {
-      this.byId.set(connection.id, connection);
-      this.bySourceKey.set(connection.source, connection);
-    }
+    for (const connection of connections) this.upsert(connection);
+  }
+
+  /**
+   * Adds or replaces a connection at run time (a store owner saved the settings page). Events already
+   * stored keep their connection id; those that arrived as unroutable are for the inbox to re-route.
+   */
+  upsert(connection: Connection): void {
+    const previous = this.byId.get(connection.id);
+    if (previous && previous.source !== connection.source) this.bySourceKey.delete(previous.source);
+    this.byId.set(connection.id, connection);
+    this.bySourceKey.set(connection.source, connection);
+  }
+
+  /** Stops routing a connection's events (the app was uninstalled). */
+  remove(id: string): Connection | undefined {
+    const connection = this.byId.get(id);
+    if (!connection) return undefined;
+    this.byId.delete(id);
+    if (this.bySourceKey.get(connection.source) === connection) this.bySourceKey.delete(connection.source);
+    return connection;
   }
 
   forSource(source: string): Connection | undefined {
