@@ -52,6 +52,11 @@ export interface SourceEvent {
    * refundId / editId — and stage 1 maps the move itself instead of comparing order totals.
    */
   decidedDocument?: 'invoice' | 'credit_note' | 'debit_note';
+  /**
+   * The delivery lacks something the document needs (a WooCommerce refund's lines, a Shopify order's
+   * localized tax fields): the pipeline calls the source's `complete` before the ledger sees the event.
+   */
+  needsCompletion?: boolean;
   payload: unknown;
 }
 
@@ -99,6 +104,8 @@ export interface IssuedDocumentNotice {
   issuedAt: string;
 }
 
+export type CompletableEvent = Pick<SourceEvent, 'source' | 'kind' | 'orderId' | 'refundId' | 'editId' | 'payload'>;
+
 export interface SourceConnector {
   readonly name: string;
   webhook?: {
@@ -114,7 +121,13 @@ export interface SourceConnector {
    * same change is listed, so a repeated sweep stores nothing twice.
    */
   poll?(request: PollRequest): AsyncIterable<PollPage>;
-  /** Records an issued document on its order. Throws a TargetError-like error to be retried later. */
+  /**
+   * Fetches what a delivery marked `needsCompletion` lacks and returns the payload to store instead
+   * (the refund as the REST API gives it, the order with its localized fields). Throws when the source
+   * cannot be reached; the event is then tried again later, never dropped.
+   */
+  complete?(event: CompletableEvent): Promise<unknown>;
+  /** Records an issued document on its order. Throws when it should be tried again later. */
   writeBack?(notice: IssuedDocumentNotice): Promise<void>;
 }
 

@@ -40,6 +40,7 @@ export class Inbox {
           ...(event.test ? { test: true } : {}),
           ...(event.draft ? { draft: true } : {}),
           ...(event.decidedDocument ? { decidedDocument: event.decidedDocument } : {}),
+          ...(event.needsCompletion ? { needsCompletion: true } : {}),
           receivedAt,
           payload: event.payload,
           status: connection ? 'received' : 'unroutable',

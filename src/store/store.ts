@@ -42,6 +42,8 @@ export interface EventRecord {
   draft?: boolean;
   /** See SourceEvent.decidedDocument. */
   decidedDocument?: 'invoice' | 'credit_note' | 'debit_note';
+  /** See SourceEvent.needsCompletion; cleared once `complete` replaced the payload. */
+  needsCompletion?: boolean;
   receivedAt: string;
   payload: unknown;
   status: EventStatus;
