@@ -6,10 +6,13 @@ import type { SourceConnector, TargetConnector } from '../src/connector.js';
 import type { Logger } from '../src/log.js';
 import type { Store } from '../src/store/store.js';
 import { ShopifySourceSettings, shopifySourceKey } from './shopify/config.js';
+import { shopifyBuyerTaxId, type TaxIdChain } from './shopify/tax-id.js';
 import { createApidianTarget } from './apidian/index.js';
 import { parseApidianTargetConfig } from './apidian/config.js';
 import { APIDIAN_SANDBOX_DEMO_TOKEN, startApidianSandbox } from './apidian/sandbox/index.js';
 import { createShopifySource } from './shopify/index.js';
+import { WooCommerceSourceSettings, wooCommerceSourceKey } from './woocommerce/config.js';
+import { createWooCommerceSource } from './woocommerce/index.js';
 import { createTuimprentaTarget } from './tuimprenta/index.js';
 import { parseTuimprentaTargetConfig } from './tuimprenta/config.js';
 import { TUIMPRENTA_SANDBOX_API_KEY, TUIMPRENTA_SANDBOX_WEBHOOK_SECRET, startTuimprentaSandbox } from './tuimprenta/sandbox/index.js';
@@ -128,6 +131,11 @@ export interface SourceType {
   parse(block: Record<string, unknown>): { source: string; settings: Record<string, unknown> };
   /** Minutes between reconciliation sweeps when the connection does not say (0: no sweep). */
   defaultSweepMinutes: number;
+  /**
+   * The buyer's tax id in an order payload, by the connection's chain (`taxId.sources`), for stage 1
+   * as `buyerTaxId`. Sources whose mappings read the id themselves leave it out.
+   */
+  buyerTaxId?(order: unknown, country: string, chain: TaxIdChain): string;
 }
 
 export const sourceTypes: Record<string, SourceType> = {
@@ -137,6 +145,15 @@ export const sourceTypes: Record<string, SourceType> = {
       return { source: shopifySourceKey(settings.shop), settings };
     },
     defaultSweepMinutes: 10,
+    buyerTaxId: shopifyBuyerTaxId,
+  },
+  woocommerce: {
+    parse(block) {
+      const settings = WooCommerceSourceSettings.parse(block);
+      return { source: wooCommerceSourceKey(settings.url), settings };
+    },
+    // WooCommerce never retries a failed delivery: the sweep is what recovers a lost one.
+    defaultSweepMinutes: 5,
   },
 };
 
@@ -148,5 +165,8 @@ export interface SourceDeps {
 }
 
 export function createSources(deps: SourceDeps): Record<string, SourceConnector> {
-  return { shopify: createShopifySource(deps.shopify) };
+  return {
+    shopify: createShopifySource(deps.shopify),
+    woocommerce: createWooCommerceSource({ bindings: () => deps.bindings, logger: deps.logger.child({ source: 'woocommerce' }) }),
+  };
 }

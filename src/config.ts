@@ -3,6 +3,7 @@
  * start. String values may reference the environment as `${NAME}` or `${NAME:-default}`, so secrets
  * can stay out of the file. Errors name the key and say what to do.
  */
+import { sourceTypes } from '../connectors/index.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -23,6 +24,13 @@ const SourceBlock = z.looseObject({
 const TaxIdPolicy = z.strictObject({
   /** Reject buyers whose tax id fails its check digit (needs_attention) instead of issuing. */
   validateCheckDigit: z.boolean().default(true),
+  /**
+   * Where the buyer's tax id is read, first match wins; none → the country's final consumer.
+   * localized: Shopify's checkout tax fields (TAX_CREDENTIAL_CO, …); noteAttribute: the cart attribute
+   * named below; company: the billing address's company field.
+   */
+  sources: z.array(z.enum(['localized', 'noteAttribute', 'company'])).default(['localized', 'noteAttribute', 'company']),
+  noteAttribute: z.string().min(1).default('NIT'),
 });
 
 export const ConnectionConfig = z.strictObject({
@@ -57,7 +65,7 @@ export const ConnectionConfig = z.strictObject({
       wire_debit_note: z.string().optional(),
     })
     .default({}),
-  taxId: TaxIdPolicy.default({ validateCheckDigit: true }),
+  taxId: TaxIdPolicy.default({ validateCheckDigit: true, sources: ['localized', 'noteAttribute', 'company'], noteAttribute: 'NIT' }),
   /** Target-specific settings handed to the stage-2 mapping as `target`. */
   targetSettings: z.record(z.string(), z.unknown()).default({}),
 });
@@ -84,6 +92,22 @@ export const PuenteConfig = z.strictObject({
     apiKey: z.string().default(''),
     apiSecret: z.string().min(1, 'is required: the app\'s API secret key, used to verify webhook signatures (env SHOPIFY_API_SECRET)'),
     apiVersion: z.string().default('2026-01'),
+    /**
+     * Where Shopify reaches this Puente (https://puente.example.com), for the OAuth install's callback.
+     * Empty: installing from Shopify is off (the rest runs); the settings page is reached with the admin token.
+     */
+    appUrl: z
+      .string()
+      .default('')
+      .refine((url) => url === '' || /^https:\/\/[^/\s]+\/?$/.test(url) || /^http:\/\/(localhost|127\.0\.0\.1)(:\d+)?\/?$/.test(url), {
+        error: 'must be the app\'s public origin, https://host (http only for localhost), without a path (env SHOPIFY_APP_URL)',
+      })
+      .transform((url) => url.replace(/\/$/, '')),
+    /** Admin API scopes asked for at install, comma-separated. */
+    scopes: z
+      .string()
+      .default('read_orders,write_orders')
+      .transform((text) => text.split(',').map((scope) => scope.trim()).filter(Boolean)),
   }),
   /** Sandboxes `npm start` runs inside the same process, for targets whose baseUrl is `embedded`. */
   sandboxes: z
@@ -100,6 +124,17 @@ export const PuenteConfig = z.strictObject({
       statusPollMs: z.coerce.number().int().positive().default(2000),
     })
     .default({ tickMs: 500, statusPollMs: 2000 }),
+  /** The embedded store's archive: finished records leave the hot file for `<dataDir>/archive/`. */
+  store: z
+    .strictObject({
+      /** Hours an issued or skipped document stays in the hot file after its last change. */
+      archiveAfterHours: z.coerce.number().min(0).default(24),
+      /** Hours the dedupe keys of archived deliveries are kept: the longest redelivery window of a source (Shopify: 48 h). */
+      dedupeWindowHours: z.coerce.number().min(0).default(72),
+      /** Seconds between archiving passes. */
+      archiveEverySeconds: z.coerce.number().positive().default(60),
+    })
+    .default({ archiveAfterHours: 24, dedupeWindowHours: 72, archiveEverySeconds: 60 }),
 });
 export type PuenteConfig = z.infer<typeof PuenteConfig>;
 
@@ -148,6 +183,31 @@ export interface LoadedConfig {
   file: string;
   /** Directory relative paths in the file are resolved against. */
   baseDir: string;
+  /** Each connection's source block as its source type read it, by connection index. */
+  sources: ParsedSource[];
+}
+
+export interface ParsedSource {
+  /** `shopify:acme.myshopify.com` */
+  source: string;
+  settings: Record<string, unknown>;
+}
+
+/** A connection's source block, validated by its source type; problems are named `connections[i].source.…`. */
+function parseSourceBlock(index: number, block: { type: string } & Record<string, unknown>, problems: string[]): ParsedSource | undefined {
+  const key = `connections[${index}].source`;
+  const type = sourceTypes[block.type];
+  if (!type) {
+    problems.push(`${key}.type: unknown source type "${block.type}"; known: ${Object.keys(sourceTypes).join(', ')}`);
+    return undefined;
+  }
+  try {
+    return type.parse(block);
+  } catch (error) {
+    if (error instanceof z.ZodError) problems.push(...zodProblems(error, key));
+    else problems.push(`${key}: ${(error as Error).message}`);
+    return undefined;
+  }
 }
 
 export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
@@ -165,7 +225,10 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
   const config = parsed.data;
   const targetProblems: string[] = [];
   const ids = new Set<string>();
+  const sources: ParsedSource[] = [];
   config.connections.forEach((connection, i) => {
+    const parsedSource = parseSourceBlock(i, connection.source, targetProblems);
+    if (parsedSource) sources.push(parsedSource);
     if (!config.targets[connection.target]) {
       targetProblems.push(
         `connections[${i}].target: there is no target named "${connection.target}"; define it under targets or use one of: ${Object.keys(config.targets).join(', ') || '(none)'}`,
@@ -175,7 +238,7 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
     ids.add(connection.id);
   });
   if (targetProblems.length) throw new ConfigError(file, targetProblems);
-  return { config, file, baseDir: path.dirname(path.resolve(file)) };
+  return { config, file, baseDir: path.dirname(path.resolve(file)), sources };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): LoadedConfig {

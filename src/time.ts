@@ -33,3 +33,13 @@ export function isValidTimeZone(timeZone: string): boolean {
     return false;
   }
 }
+
+/**
+ * The first instant of a calendar day (YYYY-MM-DD) in a timezone, with its offset: "orders since
+ * 2026-01-01" means since midnight where the store is. The offset is the one in force at noon that
+ * day, which is midnight's too wherever clocks do not change at midnight.
+ */
+export function startOfDayIn(date: string, timeZone: string): string {
+  const noon = isoInTimeZone(new Date(`${date}T12:00:00Z`), timeZone);
+  return `${date}T00:00:00${noon.slice(19)}`;
+}

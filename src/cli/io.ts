@@ -55,9 +55,7 @@ function configIfAny(io: CliIo): LoadedConfig | undefined {
  */
 export function connectionCountries(io: CliIo): (source: string) => string | undefined {
   const loaded = configIfAny(io);
-  const bySource = new Map<string, string>(
-    (loaded?.config.connections ?? []).map((c): [string, string] => [`${c.source.type}:${c.source.shop}`, c.country]),
-  );
+  const bySource = new Map<string, string>((loaded?.config.connections ?? []).map((c, i): [string, string] => [loaded!.sources[i]!.source, c.country]));
   return (source) => bySource.get(source);
 }
 
@@ -96,4 +94,39 @@ export function adminEndpoint(io: CliIo, given: { url?: string | undefined; toke
   }
   if (!token) throw new CliUsageError('no admin token: pass --token, set PUENTE_ADMIN_TOKEN, or run where the server wrote dataDir/admin-token');
   return { url: url.replace(/\/+$/, ''), token };
+}
+
+/** The admin API could not be reached at all (exit 1 with this message). */
+export class ServerUnreachableError extends Error {
+  constructor(origin: string, cause: unknown) {
+    const why = cause instanceof Error ? ((cause as Error & { cause?: unknown }).cause ? String((cause as Error & { cause?: unknown }).cause) : cause.message) : String(cause);
+    super(`cannot reach Puente at ${origin}: ${why} — is it running? (--url)`);
+    this.name = 'ServerUnreachableError';
+  }
+}
+
+/** One admin API call; the body is parsed JSON (or the text's start as `message`). */
+export async function adminRequest(
+  endpoint: AdminEndpoint,
+  method: 'GET' | 'POST',
+  route: string,
+  body?: unknown,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  let response: Response;
+  try {
+    response = await fetch(`${endpoint.url}${route}`, {
+      method,
+      headers: { authorization: `Bearer ${endpoint.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      signal: AbortSignal.timeout(30_000),
+    });
+  } catch (error) {
+    throw new ServerUnreachableError(endpoint.url, error);
+  }
+  const text = await response.text();
+  try {
+    return { status: response.status, body: JSON.parse(text) as Record<string, unknown> };
+  } catch {
+    return { status: response.status, body: { message: text.slice(0, 200) } };
+  }
 }

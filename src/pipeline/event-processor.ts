@@ -3,17 +3,27 @@
  * Creating a document is idempotent on its legal key, so a duplicate delivery or a replay can never
  * make a second one.
  */
+import type { SourceConnector } from '../connector.js';
 import type { Logger } from '../log.js';
 import type { EventRecord, Store } from '../store/store.js';
 import type { Connections } from './connections.js';
 import { subjectIdOf } from './keys.js';
 import { decide } from './ledger.js';
 
+/** How long to wait before asking an unreachable source again for what a delivery lacked. */
+const COMPLETION_RETRY_MS = 30_000;
+
 export class EventProcessor {
+  /** Events whose completion failed, by id → when to try again (in memory: a restart simply retries). */
+  private readonly completionRetryAt = new Map<string, number>();
+
   constructor(
     private readonly store: Store,
     private readonly connections: Connections,
     private readonly log: Logger,
+    /** Source connectors by type, for events that need completing (`SourceConnector.complete`). */
+    private readonly sources: Record<string, SourceConnector> = {},
+    private readonly clock: () => Date = () => new Date(),
   ) {}
 
   /** Processes new events, then looks again at those waiting for something. Returns how many changed. */
@@ -32,6 +42,11 @@ export class EventProcessor {
       await this.store.updateEvent(event.id, { status: 'unroutable', note: 'no connection for this source' });
       return true;
     }
+    if (event.needsCompletion) {
+      const completed = await this.complete(event, connection.sourceSystem);
+      if (!completed) return false;
+      event = completed;
+    }
     const orderDocuments = (await this.store.listDocuments({ orderId: event.orderId, limit: 1000 })).filter(
       (d) => d.source === event.source && d.status !== 'skipped',
     );
@@ -48,8 +63,14 @@ export class EventProcessor {
       return true;
     }
     const documentIds: string[] = [];
+    const delayMinutes = connection.settings.triggerDelayMinutes;
     for (const planned of decision.documents) {
       const subjectId = subjectIdOf(planned.subject);
+      // The invoice waits out the configured delay, counted from when the trigger happened.
+      const notBefore =
+        delayMinutes > 0 && planned.subject.kind === 'invoice'
+          ? new Date(Date.parse(event.occurredAt ?? event.receivedAt) + delayMinutes * 60_000).toISOString()
+          : undefined;
       const { document, duplicate } = await this.store.createDocument({
         idempotencyKey: planned.idempotencyKey,
         connectionId: connection.id,
@@ -62,6 +83,7 @@ export class EventProcessor {
         series: connection.target.numberingFor?.(planned.subject.kind)?.series ?? '',
         ...(planned.referenceDocumentId ? { referenceDocumentId: planned.referenceDocumentId } : {}),
         ...(event.orderTotal && planned.subject.kind !== 'credit_note' ? { sourceTotal: event.orderTotal } : {}),
+        ...(notBefore ? { notBefore } : {}),
       });
       documentIds.push(document.id);
       this.log.info(
@@ -71,5 +93,32 @@ export class EventProcessor {
     }
     await this.store.updateEvent(event.id, { status: 'processed', documentIds, note: undefined });
     return true;
+  }
+
+  /**
+   * Asks the source for what the delivery lacked and stores it in place of the payload. While the
+   * source cannot be reached the event stays `received` and is tried again a little later.
+   */
+  private async complete(event: EventRecord, system: string): Promise<EventRecord | undefined> {
+    const source = this.sources[system];
+    if (!source?.complete) {
+      return this.store.updateEvent(event.id, { needsCompletion: false, note: `${system} cannot complete deliveries; used as received` });
+    }
+    const retryAt = this.completionRetryAt.get(event.id);
+    if (retryAt !== undefined && retryAt > this.clock().getTime()) return undefined;
+    try {
+      const payload = await source.complete(event);
+      this.completionRetryAt.delete(event.id);
+      this.log.info({ eventId: event.id, source: event.source }, 'event completed from the source');
+      return await this.store.updateEvent(event.id, { payload, needsCompletion: false, note: undefined });
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      this.completionRetryAt.set(event.id, this.clock().getTime() + COMPLETION_RETRY_MS);
+      if (event.note !== `waiting for ${system}: ${reason}`) {
+        await this.store.updateEvent(event.id, { note: `waiting for ${system}: ${reason}` });
+      }
+      this.log.warn({ eventId: event.id, source: event.source, reason }, 'event completion failed; will retry');
+      return undefined;
+    }
   }
 }

@@ -34,6 +34,9 @@ export function seriesKey(connection: Connection, kind: DocumentKind, series: st
   return `${connection.target.name}:${connection.targetAccount}|${kind}|${series}`;
 }
 
+/** Reads the buyer's tax id out of an order payload by the connection's chain (connectors' SourceType.buyerTaxId). */
+export type BuyerTaxIdReader = (system: string, order: unknown, connection: Connection) => string | undefined;
+
 export class Preparer {
   constructor(
     private readonly store: Store,
@@ -41,6 +44,7 @@ export class Preparer {
     private readonly mappings: () => MappingCatalog,
     private readonly log: Logger,
     private readonly clock: () => Date = () => new Date(),
+    private readonly buyerTaxId: BuyerTaxIdReader = () => undefined,
   ) {}
 
   async prepare(document: DocumentRecord): Promise<PrepareOutcome> {
@@ -48,6 +52,8 @@ export class Preparer {
     if (!connection) {
       return this.park(document, { kind: 'config', reason: `connection ${document.connectionId} is no longer configured` });
     }
+    // The trigger delay: the store's other apps may still be editing the order.
+    if (document.status === 'pending' && document.notBefore && Date.parse(document.notBefore) > this.clock().getTime()) return 'waiting';
     let reference: DocumentRecord | undefined;
     if (document.referenceDocumentId) {
       reference = await this.store.getDocument(document.referenceDocumentId);
@@ -131,7 +137,7 @@ export class Preparer {
       });
       if (remainder.lines.length === 0) return 'nothing_to_issue';
       draftInput = remainder;
-    } else if (document.kind === 'debit_note' && reference?.fiscal) {
+    } else if (document.kind === 'debit_note' && reference?.fiscal && !(await this.decidedBySource(document))) {
       const billed = await this.earlierNotes(document, reference);
       if (billed === 'wait') return 'wait_for_notes';
       const event = await this.store.getEvent(document.eventId);
@@ -139,7 +145,7 @@ export class Preparer {
       // The order as it is now, through the same mapping that made the invoice, so lines compare.
       const mapping = this.mappingFor(catalog, connection, { ...document, kind: 'invoice' }, 'source', 'order.paid');
       used.push(mapping);
-      const now = await mapping.run({ order: event.payload, issuedAt, shop: shopOf(connection), country: connection.settings.country });
+      const now = await mapping.run({ ...this.orderInput(connection, event.payload), issuedAt, shop: shopOf(connection), country: connection.settings.country });
       const current = computeDocument(FiscalDocumentDraft.parse(this.withIdentification(now, connection)));
       const increase = debitForIncrease([reference.fiscal, ...billed], current, { issuedAt, description: 'Aumento del valor del pedido' });
       if (increase.lines.length === 0) return 'nothing_to_issue';
@@ -184,10 +190,34 @@ export class Preparer {
     const shop = shopOf(connection);
     // `country` lets one mapping serve stores in several countries (tax codes per rate differ).
     const country = connection.settings.country;
-    if (document.kind === 'invoice' || document.kind === 'export_invoice') return { order: payload, issuedAt, shop, country };
+    if (document.kind === 'invoice' || document.kind === 'export_invoice') {
+      // With a trigger delay the invoice carries the order as it is when the delay ends.
+      const order = connection.settings.triggerDelayMinutes > 0 ? await this.latestOrderPayload(document, payload) : payload;
+      return { ...this.orderInput(connection, order), issuedAt, shop, country };
+    }
     // Notes: the refund body lacks the buyer and the currency; take them from the invoiced order.
     const invoiceEvent = reference ? await this.store.getEvent(reference.eventId) : undefined;
-    return { order: invoiceEvent?.payload, refund: payload, issuedAt, shop, country };
+    return { ...this.orderInput(connection, invoiceEvent?.payload), refund: payload, issuedAt, shop, country };
+  }
+
+  /** `order`, plus the buyer's tax id read by the connection's chain where the source type reads it. */
+  private orderInput(connection: Connection, order: unknown): { order: unknown; buyerTaxId?: string } {
+    const buyerTaxId = order === undefined ? undefined : this.buyerTaxId(connection.sourceSystem, order, connection);
+    return buyerTaxId === undefined ? { order } : { order, buyerTaxId };
+  }
+
+  /** The newest order body stored for the document's order (a later orders/updated), else the trigger's. */
+  private async latestOrderPayload(document: DocumentRecord, fallback: unknown): Promise<unknown> {
+    const events = await this.store.listEvents({ orderId: document.orderId, limit: 1000 });
+    const orderBodies = events.filter((e) => e.source === document.source && e.kind !== 'order.refunded' && !e.decidedDocument && !e.needsCompletion);
+    const instant = (e: (typeof orderBodies)[number]) => Date.parse(e.occurredAt ?? e.receivedAt);
+    const newest = orderBodies.sort((a, b) => instant(b) - instant(a))[0];
+    return newest?.payload ?? fallback;
+  }
+
+  /** An ERP's posted debit move is the debit note itself: it is mapped, not derived from totals. */
+  private async decidedBySource(document: DocumentRecord): Promise<boolean> {
+    return (await this.store.getEvent(document.eventId))?.decidedDocument === 'debit_note';
   }
 
   /**

@@ -106,13 +106,13 @@ describe('GET /api/mappings', () => {
     expect(response.status).toBe(200);
     const body = (await response.json()) as { mappings: { id: string; revision: number; contentHash: string; file: string }[]; lastReload: { ok: boolean } };
     expect(body.mappings.map((m) => m.id).sort()).toEqual(['apidian-credit-note', 'apidian-debit-note', 'apidian-invoice', 'shopify-order-invoice', 'shopify-refund-credit-note']);
-    expect(body.mappings.find((m) => m.id === 'shopify-order-invoice')).toMatchObject({ revision: 3, file: path.join('shopify', 'order-invoice.yaml'), contentHash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(body.mappings.find((m) => m.id === 'shopify-order-invoice')).toMatchObject({ revision: 4, file: path.join('shopify', 'order-invoice.yaml'), contentHash: expect.stringMatching(/^[0-9a-f]{64}$/) });
     expect(body.lastReload).toMatchObject({ ok: true, trigger: 'start', errors: [] });
   });
 
   it('after a broken edit, shows the failed reload with file, line and column while the old set stays active', async () => {
     const file = path.join(dir, 'shopify', 'order-invoice.yaml');
-    writeFileSync(file, readFileSync(file, 'utf8').replace(/^  revision: 3$/m, '  revision: 4').replace('kind: { const: invoice }', 'kind: { const: invoice, colour: red }'));
+    writeFileSync(file, readFileSync(file, 'utf8').replace(/^  revision: 4$/m, '  revision: 5').replace('kind: { const: invoice }', 'kind: { const: invoice, colour: red }'));
     const reload = await call('POST', '/api/mappings/reload');
     expect(reload.status).toBe(422);
     const body = (await (await call('GET', '/api/mappings')).json()) as {
@@ -121,7 +121,7 @@ describe('GET /api/mappings', () => {
     };
     expect(body.lastReload).toMatchObject({ ok: false, trigger: 'manual', at: expect.any(String) });
     expect(body.lastReload.errors).toEqual([{ file, line: expect.any(Number), column: expect.any(Number), message: expect.stringMatching(/unknown key "colour"/) }]);
-    expect(body.mappings.find((m) => m.id === 'shopify-order-invoice')?.revision).toBe(3);
+    expect(body.mappings.find((m) => m.id === 'shopify-order-invoice')?.revision).toBe(4);
   });
 });
 

@@ -92,7 +92,7 @@ describe('hot reload and replay in the running server', () => {
   it('parks an unknown tax rate, picks up the fixed lookup, replays it and issues exactly one invoice', async () => {
     const start = await admin<MappingsView>('/api/mappings');
     expect(start.lastReload).toMatchObject({ ok: true, trigger: 'start' });
-    expect(revisionOf(start, 'shopify-order-invoice')).toBe(3);
+    expect(revisionOf(start, 'shopify-order-invoice')).toBe(4);
 
     // A product taxed at 16 %, which the shipped lookup does not know.
     const order = { ...SAMPLE_FINAL_CONSUMER_ORDER, lines: SAMPLE_FINAL_CONSUMER_ORDER.lines.map((line) => ({ ...line, taxRate: '0.16' })) };
@@ -111,13 +111,13 @@ describe('hot reload and replay in the running server', () => {
     writeFileSync(
       file,
       readFileSync(file, 'utf8')
-        .replace(/^  revision: 3$/m, '  revision: 4')
+        .replace(/^  revision: 4$/m, '  revision: 5')
         .replace('"CO:0.05": { code: IVA, percent: "5" }', '"CO:0.05": { code: IVA, percent: "5" }\n      "CO:0.16": { code: IVA, percent: "16" }'),
     );
     const reloaded = await eventually(async () => {
       const view = await admin<MappingsView>('/api/mappings');
-      return revisionOf(view, 'shopify-order-invoice') === 4 ? view : undefined;
-    }, 'revision 4 to go live');
+      return revisionOf(view, 'shopify-order-invoice') === 5 ? view : undefined;
+    }, 'revision 5 to go live');
     expect(reloaded.lastReload).toMatchObject({ ok: true, trigger: 'change', errors: [] });
 
     // `puente replay`, in-process, against the running server.
@@ -137,7 +137,7 @@ describe('hot reload and replay in the running server', () => {
       return document.status === 'issued' || document.status === 'needs_attention' ? document : undefined;
     }, 'the replayed invoice to be settled');
     expect(issued).toMatchObject({ status: 'issued', id: parked.id, idempotencyKey: parked.idempotencyKey });
-    expect(issued.provenance?.mappings).toContainEqual(expect.objectContaining({ id: 'shopify-order-invoice', revision: 4 }));
+    expect(issued.provenance?.mappings).toContainEqual(expect.objectContaining({ id: 'shopify-order-invoice', revision: 5 }));
     expect(issued.fiscal?.lines[0]?.taxes[0]).toMatchObject({ code: 'IVA', percent: '16.00' });
     const { documents } = await admin<{ documents: DocumentRecord[] }>('/api/documents?limit=1000');
     expect(documents).toHaveLength(1);
@@ -149,14 +149,14 @@ describe('hot reload and replay in the running server', () => {
 
   it('a broken edit leaves the running revision live and shows the error', async () => {
     const file = path.join(mappingsDir, 'shopify', 'order-invoice.yaml');
-    writeFileSync(file, readFileSync(file, 'utf8').replace(/^  revision: 4$/m, '  revision: 5\n  owner: [unclosed'));
+    writeFileSync(file, readFileSync(file, 'utf8').replace(/^  revision: 5$/m, '  revision: 6\n  owner: [unclosed'));
     const failed = await eventually(async () => {
       const view = await admin<MappingsView>('/api/mappings');
       return view.lastReload.ok ? undefined : view;
     }, 'the failed reload to show');
     expect(failed.lastReload.trigger).toBe('change');
     expect(failed.lastReload.errors[0]).toMatchObject({ file, line: expect.any(Number), column: expect.any(Number), message: expect.stringMatching(/YAML syntax error/) });
-    expect(revisionOf(failed, 'shopify-order-invoice')).toBe(4);
-    expect(puente.mappings.current.byId('shopify-order-invoice')?.revision).toBe(4);
+    expect(revisionOf(failed, 'shopify-order-invoice')).toBe(5);
+    expect(puente.mappings.current.byId('shopify-order-invoice')?.revision).toBe(5);
   });
 });

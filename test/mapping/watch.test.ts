@@ -56,7 +56,7 @@ describe('LiveMappings', () => {
     expect(live.lastReload).toMatchObject({ ok: true, trigger: 'start', errors: [] });
     expect(live.current.forSource('shopify', 'order.paid', 'invoice')?.id).toBe('shopify-order-invoice');
     const listed = live.list().find((m) => m.id === 'shopify-order-invoice');
-    expect(listed).toMatchObject({ revision: 3, file: path.join('shopify', 'order-invoice.yaml') });
+    expect(listed).toMatchObject({ revision: 4, file: path.join('shopify', 'order-invoice.yaml') });
     expect(listed?.contentHash).toMatch(/^[0-9a-f]{64}$/);
   });
 
@@ -65,33 +65,33 @@ describe('LiveMappings', () => {
     const before = live.current;
     const hashBefore = live.lastReload.setHash;
     await live.watch();
-    edit(INVOICE(), (text) => text.replace(/^  revision: 3$/m, '  revision: 4'));
+    edit(INVOICE(), (text) => text.replace(/^  revision: 4$/m, '  revision: 5'));
     const mapping = await eventually(() => {
       const current = live!.current.byId('shopify-order-invoice');
-      return current?.revision === 4 ? current : undefined;
-    }, 'revision 4 to go live');
+      return current?.revision === 5 ? current : undefined;
+    }, 'revision 5 to go live');
     expect(live.lastReload).toMatchObject({ ok: true, trigger: 'change', errors: [] });
     expect(live.lastReload.setHash).not.toBe(hashBefore);
     // The old catalog object is untouched: whoever holds it keeps a consistent set.
-    expect(before.byId('shopify-order-invoice')?.revision).toBe(3);
+    expect(before.byId('shopify-order-invoice')?.revision).toBe(4);
     expect(live.current.forSource('shopify', 'order.paid', 'invoice')).toBe(mapping);
   });
 
   it('a YAML syntax error keeps the old set live and says where', async () => {
     live = await open();
     await live.watch();
-    edit(INVOICE(), (text) => text.replace(/^  revision: 3$/m, '  revision: 4\n  oops: [unclosed'));
+    edit(INVOICE(), (text) => text.replace(/^  revision: 4$/m, '  revision: 5\n  oops: [unclosed'));
     const failed = await eventually(() => (live!.lastReload.ok ? undefined : live!.lastReload), 'the failed reload');
     expect(failed.trigger).toBe('change');
     expect(failed.errors[0]).toMatchObject({ file: INVOICE(), line: expect.any(Number), column: expect.any(Number) });
     expect(failed.errors[0]!.message).toMatch(/YAML syntax error/);
-    expect(live.current.byId('shopify-order-invoice')?.revision).toBe(3);
+    expect(live.current.byId('shopify-order-invoice')?.revision).toBe(4);
   });
 
   it('an edit that breaks a golden test is refused, naming the test and the field', async () => {
     live = await open();
     // Valid YAML, compiles, but IVA 19 % now comes out as INC: the fixtures say otherwise.
-    edit(INVOICE(), (text) => text.replace('"CO:0.19": { code: IVA, percent: "19" }', '"CO:0.19": { code: INC, percent: "19" }').replace(/^  revision: 3$/m, '  revision: 4'));
+    edit(INVOICE(), (text) => text.replace('"CO:0.19": { code: IVA, percent: "19" }', '"CO:0.19": { code: INC, percent: "19" }').replace(/^  revision: 4$/m, '  revision: 5'));
     const result = await live.reload();
     expect(result.ok).toBe(false);
     const golden = result.errors.find((e) => e.message.includes('golden test'));
@@ -99,14 +99,14 @@ describe('LiveMappings', () => {
     expect(golden?.message).toMatch(/lines\[0\]\.taxes\[0\]\.code changed/);
     // Values from fixtures stay out of what is logged and served.
     expect(golden?.message).not.toContain('INC');
-    expect(live.current.byId('shopify-order-invoice')?.revision).toBe(3);
+    expect(live.current.byId('shopify-order-invoice')?.revision).toBe(4);
   });
 
   it('lists every problem of a broken set at once, and recovers on the next good edit', async () => {
     live = await open();
     edit(INVOICE(), (text) =>
       text
-        .replace(/^  revision: 3$/m, '  revision: 4')
+        .replace(/^  revision: 4$/m, '  revision: 5')
         .replace('kind: { const: invoice }', 'kind: { const: invoice, colour: red }')
         .replace('currency: { path: order.currency', 'currency: { const: COP, path: order.currency'),
     );
@@ -120,7 +120,7 @@ describe('LiveMappings', () => {
     edit(INVOICE(), (text) => text.replace('kind: { const: invoice, colour: red }', 'kind: { const: invoice }').replace('currency: { const: COP, path: order.currency', 'currency: { path: order.currency'));
     const fixed = await live.reload();
     expect(fixed).toMatchObject({ ok: true, errors: [] });
-    expect(live.current.byId('shopify-order-invoice')?.revision).toBe(4);
+    expect(live.current.byId('shopify-order-invoice')?.revision).toBe(5);
   });
 
   it('refuses to start on a set that does not pass, listing the problems', async () => {

@@ -26,9 +26,11 @@ import type {
   DocumentOutcome,
   OutgoingBatch,
   OutgoingDocument,
+  SourceConnector,
   SourceEvent,
   TargetConnector,
 } from '../../src/connector.js';
+import { sourceTypes } from '../../connectors/index.js';
 import type { DocumentKind } from '../../src/domain/fiscal-document.js';
 import { createLogger } from '../../src/log.js';
 import { loadMappingCatalog } from '../../src/mapping/catalog.js';
@@ -264,6 +266,8 @@ export async function pipeline(
     connections?: (target: ScriptedTarget) => Connection[];
     dispatcher?: Partial<DispatcherOptions>;
     random?: () => number;
+    /** Source connectors by type, for events that need completing. */
+    sources?: Record<string, SourceConnector>;
   } = {},
 ): Promise<Pipeline> {
   const clock = new ManualClock();
@@ -273,8 +277,11 @@ export async function pipeline(
   const mappings = await shippedMappings();
   const connections = new Connections(options.connections ? options.connections(target) : [connectionFor(target)]);
   const inbox = new Inbox(store, connections, silentLog, clock.now);
-  const events = new EventProcessor(store, connections, silentLog);
-  const preparer = new Preparer(store, connections, () => mappings, silentLog, clock.now);
+  const events = new EventProcessor(store, connections, silentLog, options.sources ?? {}, clock.now);
+  // The buyer's tax id read as the server reads it: by the source type's chain.
+  const preparer = new Preparer(store, connections, () => mappings, silentLog, clock.now, (system, order, connection) =>
+    sourceTypes[system]?.buyerTaxId?.(order, connection.settings.country, connection.settings.taxId),
+  );
   const dispatcher = new Dispatcher(
     store,
     connections,
