@@ -34,7 +34,7 @@ export interface IngestResults {
 
 const SECRET = 'bench-shopify-app-secret';
 
-class LoadGenerator {
+export class LoadGenerator {
   private constructor(private readonly child: ChildProcess) {}
 
   static start(): LoadGenerator {
@@ -75,11 +75,18 @@ class LoadGenerator {
     return reply.meanBodyBytes;
   }
 
+  /**
+   * Runs a job against a server living in this process, and adds what this process's CPU spent per
+   * delivery meanwhile: less sensitive to other load on the machine than the rates are.
+   */
   async run(job: LoadJob): Promise<LoadResult> {
     const budget = job.warmupMs + job.durationMs + (job.mode === 'open' ? job.drainTimeoutMs : 0) + 30_000;
+    const cpuBefore = process.cpuUsage();
     const reply = await this.ask({ type: 'run', job }, budget);
+    const cpu = process.cpuUsage(cpuBefore);
     if (reply.type !== 'result') throw new Error(`unexpected reply ${reply.type}`);
-    return reply.result;
+    const { result } = reply;
+    return { ...result, serverCpuUsPerDelivery: (cpu.user + cpu.system) / Math.max(1, result.sent) };
   }
 
   async stop(): Promise<void> {
@@ -111,6 +118,23 @@ function assertClean(label: string, result: LoadResult): void {
     const what = failures.map(([k, v]) => `${v}× ${k}`).join(', ');
     console.warn(`  ! ${label}: ${what}${result.unanswered ? ` ${result.unanswered} unanswered` : ''}`);
   }
+}
+
+/** The diagnostic run: Puente's HTTP path over an in-memory inbox, whose events are dropped afterwards. */
+async function diagnosticRun(loadgen: LoadGenerator, job: LoadJob): Promise<LoadResult> {
+  const pathOnly = await startHttpPathOnly(SECRET, SAMPLE_SHOP);
+  let result: LoadResult;
+  try {
+    await expectRefusesBadSignature(pathOnly.url);
+    result = await loadgen.run({ ...job, url: pathOnly.url });
+    if (pathOnly.events() !== result.okIncludingWarmup) {
+      throw new Error(`the diagnostic inbox recorded ${pathOnly.events()} events for ${result.okIncludingWarmup} answers 200`);
+    }
+  } finally {
+    await pathOnly.close();
+  }
+  assertClean('diagnostic', result);
+  return result;
 }
 
 export async function benchIngest(settings: IngestSettings, progress: (line: string) => void): Promise<IngestResults> {
@@ -170,18 +194,7 @@ export async function benchIngest(settings: IngestSettings, progress: (line: str
 
     const puenteClosed = await puenteRun(`Puente, closed loop, ${settings.concurrency} clients…`, (url) => closed(url, 'bench-closed'));
     progress(`diagnostic: Puente's HTTP path without the durable store, closed loop…`);
-    const pathOnly = await startHttpPathOnly(SECRET, SAMPLE_SHOP);
-    let httpPathOnly: LoadResult;
-    try {
-      await expectRefusesBadSignature(pathOnly.url);
-      httpPathOnly = await loadgen.run({ ...closed(pathOnly.url, 'bench-diagnostic'), durationMs: settings.diagnosticDurationMs });
-      if (pathOnly.events() !== httpPathOnly.okIncludingWarmup) {
-        throw new Error(`the diagnostic inbox recorded ${pathOnly.events()} events for ${httpPathOnly.okIncludingWarmup} answers 200`);
-      }
-    } finally {
-      await pathOnly.close();
-    }
-    assertClean('diagnostic', httpPathOnly);
+    const httpPathOnly = await diagnosticRun(loadgen, { ...closed('', 'bench-diagnostic'), durationMs: settings.diagnosticDurationMs });
 
     const puenteOpen = await puenteRun(`Puente, open loop at ${settings.openRatePerSecond} deliveries/s…`, (url) => ({
       mode: 'open',

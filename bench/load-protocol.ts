@@ -66,6 +66,11 @@ export interface LoadResult {
    * measured window are in latencyMs with the time waited until the client gave up, a lower bound.
    */
   unanswered?: number;
+  /**
+   * Added by the parent, whose process runs the server under test: CPU time (user + system) that process
+   * used during the job, divided by the deliveries sent, warm-up included.
+   */
+  serverCpuUsPerDelivery?: number;
 }
 
 export type ParentMessage = { type: 'prepare'; source: DeliverySource } | { type: 'run'; job: LoadJob } | { type: 'exit' };

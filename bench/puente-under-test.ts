@@ -6,7 +6,7 @@
  * is measured. See BENCHMARKS.md for why.
  */
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -14,8 +14,8 @@ import { performance } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
 import { createSources } from '../connectors/index.js';
 import { parseConfig } from '../src/config.js';
-import { createHttpApp } from '../src/http/app.js';
-import { createLogger } from '../src/log.js';
+import { createHttpApp, createHttpListener } from '../src/http/app.js';
+import { createLogger, type Logger } from '../src/log.js';
 import { Connections } from '../src/pipeline/connections.js';
 import { Inbox } from '../src/pipeline/inbox.js';
 import { startPuente, type RunningPuente } from '../src/server.js';
@@ -26,7 +26,8 @@ import { snapshotChunks } from '../src/store/snapshot.js';
 import type { EventRecord, NewEvent, Store } from '../src/store/store.js';
 import { median } from './stats.js';
 
-const MAPPINGS_DIR = path.resolve(import.meta.dirname, '../mappings');
+/** The shipped mappings; PUENTE_BENCH_MAPPINGS points elsewhere (a copy) while mapping files are being edited. */
+const MAPPINGS_DIR = process.env.PUENTE_BENCH_MAPPINGS ?? path.resolve(import.meta.dirname, '../mappings');
 
 export interface PuenteUnderTest {
   url: string;
@@ -99,22 +100,53 @@ function discardingLogger() {
   return createLogger('info', sink);
 }
 
-export async function startPuenteUnderTest(secret: string, shop: string): Promise<PuenteUnderTest> {
+export interface PuenteVariant {
+  /**
+   * 'express': deliveries go to a second listener serving Puente's express app alone (same store, same
+   * handler), as every delivery did before the front door; for comparisons only. Default: the server
+   * startPuente listens with.
+   */
+  door?: 'front door' | 'express';
+  /** Replaces the bench's logger (pino at info into a discarding stream). */
+  logger?: Logger;
+  /** Runs right after start, before any delivery: for prototypes of changes measured from bench/. */
+  adjust?: (running: RunningPuente) => void;
+}
+
+export async function startPuenteUnderTest(secret: string, shop: string, variant: PuenteVariant = {}): Promise<PuenteUnderTest> {
   const dir = mkdtempSync(path.join(tmpdir(), 'puente-bench-'));
   const loaded = parseConfig(configText(dir, secret, shop), path.join(dir, 'puente.config.yaml'), {});
-  const running = await startPuente(loaded, { logger: discardingLogger() });
+  const running = await startPuente(loaded, { logger: variant.logger ?? discardingLogger() });
   // The ack path alone: stored events stay `received`; pokes from the webhook route are ignored.
   await running.engine.stop();
+  variant.adjust?.(running);
+  let expressOnly: Server | undefined;
+  if (variant.door === 'express') {
+    expressOnly = await new Promise<Server>((resolve, reject) => {
+      const s = createServer(running.app).listen(0, '127.0.0.1', () => resolve(s));
+      s.once('error', reject);
+    });
+  }
+  const close = async () => {
+    if (expressOnly) {
+      const s = expressOnly;
+      await new Promise<void>((resolve) => {
+        s.close(() => resolve());
+        s.closeAllConnections();
+      });
+    }
+    await running.close();
+  };
   return {
-    url: `${running.url}/webhooks/shopify`,
+    url: expressOnly ? `http://127.0.0.1:${(expressOnly.address() as AddressInfo).port}/webhooks/shopify` : `${running.url}/webhooks/shopify`,
     dataDir: running.dataDir,
     running,
     async discard() {
-      await running.close();
+      await close();
       rmSync(dir, { recursive: true, force: true });
     },
     async closeAndInspect() {
-      await running.close();
+      await close();
       const file = path.join(running.dataDir, DEFAULT_STORE_FILE_NAME);
       const fileBytes = statSync(file).size;
       const data = JSON.parse(readFileSync(file, 'utf8')) as StoreData;
@@ -187,6 +219,10 @@ class MemoryInboxStore {
   get events(): number {
     return this.byDedupeKey.size;
   }
+
+  clear(): void {
+    this.byDedupeKey.clear();
+  }
 }
 
 export interface HttpPathOnly {
@@ -197,11 +233,12 @@ export interface HttpPathOnly {
 }
 
 /**
- * Puente's own HTTP app (express, raw body, the Shopify receiver with its HMAC check and id-safe JSON
- * parse, the Inbox with its routing and log line) over the in-memory inbox store above, to show what
- * the acknowledgement path costs without the durable write. Connections come from a real start.
+ * Puente's own HTTP layer (the front door and express, the Shopify receiver with its HMAC check and
+ * id-safe JSON parse, the Inbox with its routing and log line) over the in-memory inbox store above, to
+ * show what the acknowledgement path costs without the durable write. Connections come from a real
+ * start. `door: 'express'` serves the express app alone (no front door), to compare the two.
  */
-export async function startHttpPathOnly(secret: string, shop: string): Promise<HttpPathOnly> {
+export async function startHttpPathOnly(secret: string, shop: string, door: 'front door' | 'express' = 'front door'): Promise<HttpPathOnly> {
   const puente = await startPuenteUnderTest(secret, shop);
   const connections = new Connections(puente.running.connections);
   const maxBodyBytes = 2 * 1024 * 1024;
@@ -209,7 +246,7 @@ export async function startHttpPathOnly(secret: string, shop: string): Promise<H
 
   const log = discardingLogger();
   const store = new MemoryInboxStore();
-  const app = createHttpApp({
+  const deps = {
     store: store as unknown as Store,
     inbox: new Inbox(store as unknown as Store, connections, log),
     sources: createSources({ shopify: { apiKey: '', apiSecretKey: secret, apiVersion: '2026-01' }, bindings: [], store: store as unknown as Store, logger: log }),
@@ -217,19 +254,21 @@ export async function startHttpPathOnly(secret: string, shop: string): Promise<H
     maxBodyBytes,
     log,
     onStored: () => undefined,
-  });
+  };
+  const listener = door === 'express' ? createHttpApp(deps) : createHttpListener(deps).listener;
   const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    const s = createServer(listener).listen(0, '127.0.0.1', () => resolve(s));
     s.once('error', reject);
   });
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}/webhooks/shopify`,
     events: () => store.events,
+    // The events go with the server: the runs after this one must not carry its heap (≈ 150 MiB).
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
-      }),
+      }).then(() => store.clear()),
   };
 }

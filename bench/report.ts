@@ -62,6 +62,10 @@ function timelineText(result: LoadResult): string {
   return t.map(int).join(' · ');
 }
 
+function cpuText(result: LoadResult): string {
+  return result.serverCpuUsPerDelivery === undefined ? '—' : int(result.serverCpuUsPerDelivery);
+}
+
 export function verdictsOf(results: BenchResults): Verdicts {
   const { bare, puenteClosed, puenteOpen } = results.ingest;
   const ingestShare = puenteClosed.perSecond / bare.perSecond;
@@ -108,10 +112,12 @@ export function renderResults(results: BenchResults): string {
 
   line(`### Webhook ingest, closed loop (${settings.concurrency} clients, ${settings.closedWarmupMs / 1000} s warm-up, ${settings.closedDurationMs / 1000} s measured)`);
   line();
-  line('| server | deliveries/s | p50 ms | p90 ms | p99 ms | max ms | failures | 200s per second, by answer time |');
-  line('| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |');
+  line('| server | deliveries/s | p50 ms | p90 ms | p99 ms | max ms | failures | server CPU µs/delivery | 200s per second, by answer time |');
+  line('| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | --- |');
   const closedRow = (name: string, r: LoadResult) =>
-    line(`| ${name} | ${int(r.perSecond)} | ${ms(r.latencyMs.p50)} | ${ms(r.latencyMs.p90)} | ${ms(r.latencyMs.p99)} | ${ms(r.latencyMs.max)} | ${failuresText(r)} | ${timelineText(r)} |`);
+    line(
+      `| ${name} | ${int(r.perSecond)} | ${ms(r.latencyMs.p50)} | ${ms(r.latencyMs.p90)} | ${ms(r.latencyMs.p99)} | ${ms(r.latencyMs.max)} | ${failuresText(r)} | ${cpuText(r)} | ${timelineText(r)} |`,
+    );
   closedRow('bare node:http + HMAC', bare);
   closedRow('Puente (verify → inbox → durable write → 200)', puenteClosed);
   closedRow(`diagnostic: Puente's HTTP path, in-memory inbox, no durable write (${settings.diagnosticDurationMs / 1000} s)`, ingest.httpPathOnly);
@@ -125,6 +131,12 @@ export function renderResults(results: BenchResults): string {
   line(
     `The diagnostic row is not a way Puente can run (nothing is durable); it is there to split the cost. Without the durable ` +
       `store Puente's path reaches ${pct(ingest.httpPathOnly.perSecond / bare.perSecond)} of the bare server.`,
+  );
+  line();
+  line(
+    'Server CPU per delivery: the CPU time (user + system, all threads) of the process that runs the server under test, during the ' +
+      'run, divided by the deliveries sent (warm-up included). Less sensitive to other load on the machine than the rates: ' +
+      `Puente used ${(puenteClosed.serverCpuUsPerDelivery! / bare.serverCpuUsPerDelivery!).toFixed(1)}× the bare server's CPU per delivery in this run.`,
   );
   line();
   line(
@@ -144,10 +156,10 @@ export function renderResults(results: BenchResults): string {
   line(`### Webhook ingest, open loop at ${settings.openRatePerSecond} deliveries/s (${settings.openWarmupMs / 1000} s warm-up, ${settings.openDurationMs / 1000} s measured, Puente only)`);
   line();
   const scheduled = Math.round((settings.openDurationMs / 1000) * settings.openRatePerSecond);
-  line('| scheduled in the window | answered 200 | p50 ms | p90 ms | p99 ms | max ms | failures | sends > 5 ms late | 200s per second, by answer time |');
-  line('| ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | --- |');
+  line('| scheduled in the window | answered 200 | p50 ms | p90 ms | p99 ms | max ms | failures | sends > 5 ms late | server CPU µs/delivery | 200s per second, by answer time |');
+  line('| ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | --- |');
   line(
-    `| ${int(scheduled)} | ${int(puenteOpen.ok)} | ${ms(puenteOpen.latencyMs.p50)} | ${ms(puenteOpen.latencyMs.p90)} | ${ms(puenteOpen.latencyMs.p99)} | ${ms(puenteOpen.latencyMs.max)} | ${failuresText(puenteOpen)} | ${int(puenteOpen.lateSends ?? 0)} | ${timelineText(puenteOpen)} |`,
+    `| ${int(scheduled)} | ${int(puenteOpen.ok)} | ${ms(puenteOpen.latencyMs.p50)} | ${ms(puenteOpen.latencyMs.p90)} | ${ms(puenteOpen.latencyMs.p99)} | ${ms(puenteOpen.latencyMs.max)} | ${failuresText(puenteOpen)} | ${int(puenteOpen.lateSends ?? 0)} | ${cpuText(puenteOpen)} | ${timelineText(puenteOpen)} |`,
   );
   line();
   line(

@@ -11,6 +11,7 @@ import { benchIngest, type IngestSettings } from './ingest.js';
 import { benchMapping, type MappingSettings } from './mapping.js';
 import { runMappingLanguageBench } from './mapping-languages.js';
 import { renderSummary, verdictsOf, writeBenchmarksFile, type BenchResults } from './report.js';
+import { benchStoreGrowth, renderStoreGrowth, STORE_GROWTH, writeStoreGrowthSection } from './store-growth.js';
 
 const BENCHMARKS_FILE = path.resolve(import.meta.dirname, '../BENCHMARKS.md');
 /** If anything hangs, give up rather than run forever. */
@@ -57,6 +58,7 @@ async function main(): Promise<void> {
   progress('the same order as hand-written TypeScript, one JSONata expression and the compiled mapping file…');
   const languages = await runMappingLanguageBench();
   const ingest = await benchIngest(INGEST, progress);
+  const storeGrowth = await benchStoreGrowth(STORE_GROWTH, progress);
 
   const cpus = os.cpus();
   const results: BenchResults = {
@@ -79,6 +81,8 @@ async function main(): Promise<void> {
 
   console.log(`\n${renderSummary(results)}\n`);
   writeBenchmarksFile(BENCHMARKS_FILE, results);
+  console.log(`${renderStoreGrowth(storeGrowth)}\n`);
+  writeStoreGrowthSection(BENCHMARKS_FILE, storeGrowth);
   const verdicts = verdictsOf(results);
   console.log(`bench: wrote ${path.relative(process.cwd(), BENCHMARKS_FILE) || BENCHMARKS_FILE}`);
   if (!verdicts.ingestShareMet || !verdicts.openLoopP99Met) console.log('bench: a target was missed; see BENCHMARKS.md');

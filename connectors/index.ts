@@ -2,15 +2,18 @@
  * The connectors this build of Puente ships, by type. The composition root (src/server.ts) builds
  * sources and targets from configuration through this table; nothing else names a connector.
  */
-import type { SourceConnector, TargetConnector } from '../src/connector.js';
+import type { CompletableEvent, IssuedDocumentNotice, PollRequest, SourceConnector, TargetConnector } from '../src/connector.js';
 import type { Logger } from '../src/log.js';
 import type { Store } from '../src/store/store.js';
-import { ShopifySourceSettings, shopifySourceKey } from './shopify/config.js';
+import { ShopifySourceSettings, shopifyAccessTokens, shopifySourceKey } from './shopify/config.js';
+import { createShopifyAdmin, type ShopifyAdmin } from './shopify/admin/index.js';
+import type { ShopifyAppLifecycleHandler } from './shopify/lifecycle.js';
 import { shopifyBuyerTaxId, type TaxIdChain } from './shopify/tax-id.js';
 import { createApidianTarget } from './apidian/index.js';
 import { parseApidianTargetConfig } from './apidian/config.js';
 import { APIDIAN_SANDBOX_DEMO_TOKEN, startApidianSandbox } from './apidian/sandbox/index.js';
 import { createShopifySource } from './shopify/index.js';
+import { createOdooSource, parseOdooSourceBlock, testOdooConnection } from './odoo/index.js';
 import { WooCommerceSourceSettings, wooCommerceSourceKey } from './woocommerce/config.js';
 import { createWooCommerceSource } from './woocommerce/index.js';
 import { createTuimprentaTarget } from './tuimprenta/index.js';
@@ -136,7 +139,11 @@ export interface SourceType {
    * as `buyerTaxId`. Sources whose mappings read the id themselves leave it out.
    */
   buyerTaxId?(order: unknown, country: string, chain: TaxIdChain): string;
+  /** Checks a connection's credentials and what the source offers, saying which step failed and why. */
+  testConnection?(settings: Record<string, unknown>): Promise<SourceConnectionTest>;
 }
+
+export type SourceConnectionTest = { ok: true } & Record<string, unknown> | { ok: false; error: string } & Record<string, unknown>;
 
 export const sourceTypes: Record<string, SourceType> = {
   shopify: {
@@ -155,18 +162,75 @@ export const sourceTypes: Record<string, SourceType> = {
     // WooCommerce never retries a failed delivery: the sweep is what recovers a lost one.
     defaultSweepMinutes: 5,
   },
+  odoo: {
+    parse: parseOdooSourceBlock,
+    testConnection: (settings) => testOdooConnection(settings),
+    // Polling is how Odoo moves arrive (its webhook is an optional, unsigned, never-retried hint).
+    defaultSweepMinutes: 1,
+  },
 };
 
 export interface SourceDeps {
-  shopify: { apiKey: string; apiSecretKey: string; apiVersion: string };
+  shopify: {
+    apiKey: string;
+    apiSecretKey: string;
+    apiVersion: string;
+    /** What app/uninstalled and the compliance topics do (the Shopify app's install side). */
+    lifecycle?: ShopifyAppLifecycleHandler;
+    /** The offline token an OAuth install stored for a shop. */
+    installedToken?: (shop: string) => Promise<string | undefined>;
+    /** Where Puente is reached from Shopify (webhook subscriptions point there). */
+    publicUrl?: string;
+    /** Admin API origin instead of https://<shop> (a local simulator). */
+    adminOrigin?: string;
+  };
   bindings: SourceBinding[];
   store: Store;
   logger: Logger;
 }
 
+/**
+ * The Shopify source: webhooks always; the Admin API part (sweep, localized tax fields, write-back)
+ * for shops Puente holds a token for — installed through OAuth, or a custom app's `accessToken`.
+ * A shop without a token is swept, completed and written back as a no-op, not as a failure.
+ */
+function shopifySource(deps: SourceDeps): { source: SourceConnector; admin: ShopifyAdmin } {
+  const { installedToken, publicUrl, adminOrigin, ...receiver } = deps.shopify;
+  const shopSettings = () => deps.bindings.filter((b) => b.source.startsWith('shopify:')).map((b) => b.settings as ShopifySourceSettings);
+  const tokenFor = shopifyAccessTokens(shopSettings, installedToken);
+  const admin = createShopifyAdmin({
+    apiVersion: deps.shopify.apiVersion,
+    accessTokenFor: tokenFor,
+    ...(publicUrl ? { publicUrl } : {}),
+    ...(adminOrigin ? { adminOrigin } : {}),
+    logger: deps.logger.child({ source: 'shopify-admin' }),
+  });
+  const shopOf = (source: string) => source.slice('shopify:'.length);
+  const withToken = {
+    async *poll(request: PollRequest) {
+      if (await tokenFor(shopOf(request.source))) yield* admin.poll(request);
+    },
+    complete: async (event: CompletableEvent) => ((await tokenFor(shopOf(event.source))) ? admin.complete(event) : event.payload),
+    writeBack: async (notice: IssuedDocumentNotice) => {
+      if (await tokenFor(shopOf(notice.source))) await admin.writeBack(notice);
+    },
+  };
+  return { source: createShopifySource({ ...receiver, completeOrders: true, admin: withToken }), admin };
+}
+
+/** The sources, plus the Shopify Admin API client the app needs beside them (webhook subscriptions). */
+export function createSourceSet(deps: SourceDeps): { sources: Record<string, SourceConnector>; shopifyAdmin: ShopifyAdmin } {
+  const shopify = shopifySource(deps);
+  return { sources: { ...createOtherSources(deps), shopify: shopify.source }, shopifyAdmin: shopify.admin };
+}
+
 export function createSources(deps: SourceDeps): Record<string, SourceConnector> {
+  return createSourceSet(deps).sources;
+}
+
+function createOtherSources(deps: SourceDeps): Record<string, SourceConnector> {
   return {
-    shopify: createShopifySource(deps.shopify),
     woocommerce: createWooCommerceSource({ bindings: () => deps.bindings, logger: deps.logger.child({ source: 'woocommerce' }) }),
+    odoo: createOdooSource({ bindings: () => deps.bindings, logger: deps.logger.child({ source: 'odoo' }) }),
   };
 }

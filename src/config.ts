@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { MAX_YAML_NESTING, yamlNestingProblem } from './ops/yaml-nesting.js';
 
 export const DEFAULT_CONFIG_FILE = 'puente.config.yaml';
 
@@ -108,6 +109,15 @@ export const PuenteConfig = z.strictObject({
       .string()
       .default('read_orders,write_orders')
       .transform((text) => text.split(',').map((scope) => scope.trim()).filter(Boolean)),
+    /**
+     * The Admin API's origin, when it is not the shop's own https://<shop> — a local Shopify Admin
+     * simulator for trials and end-to-end tests. Empty: Shopify itself.
+     */
+    adminOrigin: z
+      .string()
+      .default('')
+      .refine((url) => url === '' || /^https?:\/\/[^\s]+$/.test(url), { error: 'must be an http(s) origin such as http://127.0.0.1:8080' })
+      .transform((url) => url.replace(/\/$/, '')),
   }),
   /** Sandboxes `npm start` runs inside the same process, for targets whose baseUrl is `embedded`. */
   sandboxes: z
@@ -152,7 +162,7 @@ export function interpolateEnv(value: unknown, env: NodeJS.ProcessEnv, keyPath: 
       const fromEnv = env[name];
       if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
       if (fallback !== undefined) return fallback;
-      problems.push(`${keyPath}: the environment variable ${name} is not set; set it or give a default as \${${name}:-value}`);
+      problems.push(`${keyPath || '(top level)'}: the environment variable ${name} is not set; set it or give a default as \${${name}:-value}`);
       return '';
     });
   }
@@ -211,6 +221,11 @@ function parseSourceBlock(index: number, block: { type: string } & Record<string
 }
 
 export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+  // Pathological nesting can abort the process inside the YAML parser: refuse it before parsing.
+  const tooDeep = yamlNestingProblem(text);
+  if (tooDeep) {
+    throw new ConfigError(file, [`line ${tooDeep.line}, column ${tooDeep.column}: nested ${tooDeep.depth} levels deep; configuration may nest at most ${MAX_YAML_NESTING} levels`]);
+  }
   let raw: unknown;
   try {
     raw = parseYaml(text);

@@ -40,6 +40,11 @@ export interface SourceEvent {
    * currency, refunds not deducted. A raise after invoicing calls for a debit note.
    */
   orderTotal?: string;
+  /**
+   * For order.refunded: the money the refund returned (decimal string), when the source says. Zero —
+   * a restock without money back, a refund whose payment failed — issues no credit note.
+   */
+  refundAmount?: string;
   /** When the source says it happened, with offset. */
   occurredAt?: string;
   /** The store marked the order as a test (Shopify `test`); issues nothing unless configured to. */

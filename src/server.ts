@@ -3,19 +3,25 @@
  * starts any embedded sandbox, and serves HTTP. `puente serve` and the end-to-end tests start Puente
  * through here.
  */
+import { Backfills, Sweeper } from './pipeline/polling.js';
+import { WriteBacks } from './pipeline/write-back.js';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
+import type { Express } from 'express';
 import path from 'node:path';
-import { createSources, sourceTypes, targetTypes, type RunningSandbox } from '../connectors/index.js';
+import { createSourceSet, sourceTypes, targetTypes, type RunningSandbox } from '../connectors/index.js';
+import { ensureAllSubscriptions } from '../connectors/shopify/admin/index.js';
 import type { TargetConnector } from './connector.js';
-import { ConfigError, zodProblems, type LoadedConfig } from './config.js';
-import { createHttpApp } from './http/app.js';
+import { ConfigError, type LoadedConfig } from './config.js';
+import { createHttpListener } from './http/app.js';
+import { createShopifyApp } from './http/pages/index.js';
 import { createLogger, type Logger } from './log.js';
 import { LiveMappings } from './mapping/watch.js';
 import { Connections, type Connection } from './pipeline/connections.js';
 import { Dispatcher } from './pipeline/dispatcher.js';
+import { healthReport } from './pipeline/health.js';
 import { PipelineEngine } from './pipeline/engine.js';
 import { EventProcessor } from './pipeline/event-processor.js';
 import { Inbox } from './pipeline/inbox.js';
@@ -25,7 +31,6 @@ import { Replayer } from './pipeline/replay.js';
 import { LowdbStore } from './store/lowdb-store.js';
 import type { Store } from './store/store.js';
 import { isValidTimeZone } from './time.js';
-import { ZodError } from 'zod';
 
 export interface RunningPuente {
   url: string;
@@ -40,11 +45,18 @@ export interface RunningPuente {
   mappings: LiveMappings;
   store: Store;
   log: Logger;
+  /** The express app being served (tests walk its routes). */
+  app: Express;
   close(): Promise<void>;
 }
 
 export interface StartOptions {
   logger?: Logger;
+  /**
+   * On close, how long the pipeline pass in progress may take to finish its sends (default 10 s).
+   * Past it, what it was sending stays in flight and the next start reconciles it before any resend.
+   */
+  shutdownGraceMs?: number;
 }
 
 /** The admin token: configured, or generated once into the data directory (file mode 0600). */
@@ -57,19 +69,6 @@ function adminTokenFor(configured: string, dataDir: string): { token: string; ge
     const token = randomBytes(24).toString('base64url');
     writeFileSync(file, `${token}\n`, { mode: 0o600 });
     return { token, generated: true };
-  }
-}
-
-/** A connection's source block, validated by its source type; errors name `connections[i].source.…`. */
-function parseSourceBlock(file: string, index: number, block: { type: string } & Record<string, unknown>) {
-  const key = `connections[${index}].source`;
-  const type = sourceTypes[block.type];
-  if (!type) throw new ConfigError(file, [`${key}.type: unknown source type "${block.type}"; known: ${Object.keys(sourceTypes).join(', ')}`]);
-  try {
-    return type.parse(block);
-  } catch (error) {
-    if (error instanceof ZodError) throw new ConfigError(file, zodProblems(error, key));
-    throw new ConfigError(file, [`${key}: ${(error as Error).message}`]);
   }
 }
 
@@ -86,12 +85,24 @@ export async function startPuente(loaded: LoadedConfig, options: StartOptions = 
   });
   if (problems.length) throw new ConfigError(loaded.file, problems);
 
-  const store = new LowdbStore({ dataDir, onWarning: (message) => log.warn({ dataDir }, message) });
+  const store = new LowdbStore({
+    dataDir,
+    archiveAfterMs: config.store.archiveAfterHours * 3_600_000,
+    dedupeWindowMs: config.store.dedupeWindowHours * 3_600_000,
+    archiveEveryMs: config.store.archiveEverySeconds * 1000,
+    onWarning: (message) => log.warn({ dataDir }, message),
+  });
   await store.open();
   const closers: (() => Promise<void>)[] = [() => store.close()];
-  const closeAll = async () => {
-    for (const close of closers.reverse()) await close().catch(() => undefined);
-  };
+  // Once only, newest first: a second close (a second signal, a test's afterAll) joins the first.
+  let closing: Promise<void> | undefined;
+  const closeAll = () =>
+    (closing ??= (async () => {
+      for (const close of [...closers].reverse()) {
+        await close().catch((error: unknown) => log.warn({ err: error instanceof Error ? error.message : String(error) }, 'shutdown step failed'));
+      }
+    })());
+  const shutdownGraceMs = options.shutdownGraceMs ?? 10_000;
 
   try {
     // Targets, starting the embedded sandbox of any account whose baseUrl says `embedded`.
@@ -123,11 +134,14 @@ export async function startPuente(loaded: LoadedConfig, options: StartOptions = 
       } catch (error) {
         throw new ConfigError(loaded.file, [`targets.${name}: ${(error as Error).message}`]);
       }
+      // Targets that hold limiters and timers release them (queued calls are dropped) after the engine stopped.
+      const closable = targets[name] as TargetConnector & { close?: () => Promise<void> };
+      if (typeof closable.close === 'function') closers.push(() => closable.close!());
     }
 
     const connections = new Connections(
       config.connections.map((settings, i) => {
-        const { source, settings: sourceSettings } = parseSourceBlock(loaded.file, i, settings.source);
+        const { source, settings: sourceSettings } = loaded.sources[i]!;
         return {
           id: settings.id,
           source,
@@ -149,27 +163,74 @@ export async function startPuente(loaded: LoadedConfig, options: StartOptions = 
       validatorFor: (mapping) => outputValidator(mapping, wireSchemaFor),
     });
     closers.push(() => mappings.close());
-    const sources = createSources({
-      shopify: { apiKey: config.shopify.apiKey, apiSecretKey: config.shopify.apiSecret, apiVersion: config.shopify.apiVersion },
-      bindings: connections.all().map((c) => ({ connectionId: c.id, source: c.source, settings: c.sourceSettings })),
+    // The Shopify app's install side: OAuth, sealed sessions, the settings page, and what app/uninstalled
+    // and the compliance webhooks do (its lifecycle goes to the Shopify webhook receiver).
+    const shopifyApp = createShopifyApp({
+      store,
+      connections,
+      targetTypes,
+      shopify: config.shopify,
+      adminToken: adminTokenFor(config.adminToken, dataDir).token,
+      dataDir,
+      log,
+      onRouted: () => engine.poke(),
+      // After an install: subscribe the shop's webhooks (the Admin API client is made just below).
+      onInstalled: async (shop) => {
+        await ensureShopSubscriptions([shop]);
+      },
+    });
+    const { sources, shopifyAdmin } = createSourceSet({
+      shopify: {
+        apiKey: config.shopify.apiKey,
+        apiSecretKey: config.shopify.apiSecret,
+        apiVersion: config.shopify.apiVersion,
+        lifecycle: shopifyApp.lifecycle,
+        installedToken: async (shop) => (await shopifyApp.sessions.offlineSession(shop))?.accessToken,
+        publicUrl: config.shopify.appUrl,
+        ...(config.shopify.adminOrigin ? { adminOrigin: config.shopify.adminOrigin } : {}),
+      },
+      // Read on every call: connections saved from the settings page join at run time.
+      get bindings() {
+        return connections.all().map((c) => ({ connectionId: c.id, source: c.source, settings: c.sourceSettings }));
+      },
       store,
       logger: log,
     });
+    // Webhook subscriptions point at appUrl: without one (the embedded demo) there is nothing to register.
+    const ensureShopSubscriptions = async (shops: string[]) => {
+      if (!config.shopify.appUrl) return;
+      for (const { shop, report, error } of await ensureAllSubscriptions(shopifyAdmin, shops)) {
+        if (error) log.warn({ shop, reason: error }, 'webhook subscriptions could not be checked; retried tomorrow or at the next start');
+        else log.info({ shop, created: report?.created, deleted: report?.deleted.length }, 'webhook subscriptions checked');
+      }
+    };
+    const shopifyShops = () => connections.all().filter((c) => c.sourceSystem === 'shopify').map((c) => c.source.slice('shopify:'.length));
 
     const inbox = new Inbox(store, connections, log);
-    const dispatcher = new Dispatcher(store, connections, log, { statusPollMs: config.pipeline.statusPollMs });
+    const writeBacks = new WriteBacks(store, connections, sources, log.child({ component: 'write-back' }));
+    const dispatcher = new Dispatcher(store, connections, log, {
+      statusPollMs: config.pipeline.statusPollMs,
+      onIssued: (document) => writeBacks.enqueue(document),
+    });
     const engine = new PipelineEngine(
       store,
       connections,
-      new EventProcessor(store, connections, log),
-      new Preparer(store, connections, () => mappings.current, log),
+      new EventProcessor(store, connections, log, sources),
+      new Preparer(store, connections, () => mappings.current, log, undefined, (system, order, connection) =>
+        sourceTypes[system]?.buyerTaxId?.(order, connection.settings.country, connection.settings.taxId),
+      ),
       dispatcher,
       log,
       { tickMs: config.pipeline.tickMs },
     );
 
+    // Sweeps and backfills read sources and feed what they find through the inbox, like webhooks.
+    const pollDeps = { store, connections, sources, inbox, log: log.child({ component: 'polling' }), onStored: () => engine.poke() };
+    const sweeper = new Sweeper(pollDeps, (connection) => connection.settings.sweepMinutes ?? sourceTypes[connection.sourceSystem]?.defaultSweepMinutes ?? 0);
+    const backfills = new Backfills(pollDeps);
+
     const { token: adminToken, generated } = adminTokenFor(config.adminToken, dataDir);
-    const app = createHttpApp({
+    const { app, listener } = createHttpListener({
       store,
       inbox,
       sources,
@@ -179,6 +240,16 @@ export async function startPuente(loaded: LoadedConfig, options: StartOptions = 
       onStored: () => engine.poke(),
       mappings,
       replayer: new Replayer(store, log, () => engine.poke()),
+      health: () => healthReport(store, connections, dispatcher),
+      connectionAdmin: {
+        connections,
+        store,
+        backfills,
+        sweeper,
+        writeBacks,
+        testSource: async (connection) => sourceTypes[connection.sourceSystem]?.testConnection?.(connection.sourceSettings),
+      },
+      shopifyApp: shopifyApp.router,
       callbacks: {
         connections,
         apply: async (key, outcome) => {
@@ -189,18 +260,41 @@ export async function startPuente(loaded: LoadedConfig, options: StartOptions = 
       },
     });
     const server: Server = await new Promise((resolveListen, reject) => {
-      const s = app.listen(config.server.port, config.server.host, () => resolveListen(s));
+      // Webhook deliveries take the lean front door (src/http/ingest.ts); the rest goes to express.
+      const s = createServer(listener).listen(config.server.port, config.server.host, () => resolveListen(s));
       s.once('error', reject);
     });
-    closers.push(
-      () =>
-        new Promise<void>((done) => {
-          server.close(() => done());
-          server.closeAllConnections();
-        }),
-    );
+    // Stops accepting connections, lets requests being answered (a webhook being stored) finish for a
+    // moment, then cuts what is left. Runs first on close: nothing new arrives while the rest stops.
+    let httpClosed: Promise<void> | undefined;
+    const closeHttp = () =>
+      (httpClosed ??= new Promise<void>((done) => {
+        // Not unref'd: it is what lets close() go on to flush the store when a client holds a socket.
+        const force = setTimeout(() => server.closeAllConnections(), Math.min(5_000, shutdownGraceMs));
+        server.close(() => {
+          clearTimeout(force);
+          done();
+        });
+        server.closeIdleConnections();
+      }));
+    closers.push(closeHttp);
+    // Shops configured on the settings page are live connections again before the pipeline runs.
+    await shopifyApp.restore();
+    closers.push(() => shopifyApp.close());
     await engine.start();
-    closers.push(() => engine.stop());
+    closers.push(async () => {
+      if (!(await engine.stop(shutdownGraceMs))) {
+        log.warn({ graceMs: shutdownGraceMs }, 'shutdown: a send outlived the grace period; its documents stay in flight and are reconciled at the next start');
+      }
+    });
+    sweeper.start();
+    // Shopify deletes subscriptions after repeated failed deliveries: check them at start and daily.
+    void ensureShopSubscriptions(shopifyShops());
+    const subscriptionCheck = setInterval(() => void ensureShopSubscriptions(shopifyShops()), 24 * 60 * 60_000).unref();
+    closers.push(async () => clearInterval(subscriptionCheck));
+    await backfills.resumeInterrupted();
+    writeBacks.start();
+    closers.push(() => Promise.all([sweeper.stop(), backfills.stop(), writeBacks.stop()]).then(() => undefined));
     await mappings.watch();
 
     const port = (server.address() as AddressInfo).port;
@@ -217,7 +311,11 @@ export async function startPuente(loaded: LoadedConfig, options: StartOptions = 
       mappings,
       store,
       log,
-      close: closeAll,
+      app,
+      close: async () => {
+        await closeHttp();
+        await closeAll();
+      },
     };
   } catch (error) {
     await closeAll();

@@ -228,6 +228,7 @@ export function createApidianTarget(
     const outcomes = new Map<string, DocumentOutcome>();
     const added: Array<{ document: OutgoingDocument; key: string; links: DocumentLinks }> = [];
     let stoppedBy: TargetError | undefined;
+    let stoppedAt: OutgoingDocument | undefined;
 
     for (const document of batch.documents) {
       const invalid = checkNumbering(document);
@@ -253,15 +254,36 @@ export function createApidianTarget(
           outcomes.set(document.documentId, failedBy(document, error));
         } else {
           stoppedBy = error;
+          stoppedAt = document;
           break;
         }
       }
     }
 
-    if (stoppedBy) {
-      // Nothing was sent to DIAN; every document not already decided is told why.
+    if (stoppedBy && stoppedBy.kind !== 'retryable') {
+      // Rate limit, credentials: nothing goes to DIAN; every document not already decided is told why.
       logger?.warn({ batchId: batch.batchId, kind: stoppedBy.kind }, 'apidian: batch stopped before send-batch');
       return { results: ordered(batch, outcomes, (d) => failedBy(d, stoppedBy)) };
+    }
+    if (stoppedBy) {
+      // One request failed: the documents after it were never added and are told why, but those
+      // already in the zip still go out. Failing them too would make a whole batch pay for one failed
+      // request, and under a steady error rate a large batch would almost never get through.
+      logger?.warn({ batchId: batch.batchId, kind: stoppedBy.kind, sending: added.length }, 'apidian: add-to-batch failed; sending the documents already added');
+      const inZip = new Set(added.map((a) => a.document.documentId));
+      for (const document of batch.documents) {
+        if (!outcomes.has(document.documentId) && !inZip.has(document.documentId)) outcomes.set(document.documentId, failedBy(document, stoppedBy));
+      }
+      if (stoppedAt && added.length > 0) {
+        // Its add-to-batch may have reached the zip before failing (a dropped answer): the zip now
+        // going to DIAN can carry it, so it is looked up before it is ever sent again.
+        outcomes.set(stoppedAt.documentId, {
+          documentId: stoppedAt.documentId,
+          outcome: 'failed',
+          kind: 'unknown_outcome',
+          reason: `${stoppedBy.message}; the zip it may have reached was sent, so it is looked up before any resend`,
+        });
+      }
     }
     if (added.length === 0) return { results: ordered(batch, outcomes) };
 

@@ -253,7 +253,9 @@ export class FacturapiClient {
   #classifyStatus(status: number, headers: Headers, json: unknown, effect: Effect, route: string): TargetError {
     const failure = parseFailure(json);
     const messages = failure ? splitMessages(failure.error).map(clean) : [];
-    if (status === 429 || status === 503) {
+    // A 503 is a request to wait only when it says how long; a bare 503 is an outage, retried like
+    // any 5xx (pausing the account a default minute for it would stall every document behind it).
+    if (status === 429 || (status === 503 && (headers.has('retry-after') || headers.has('x-ratelimit-reset')))) {
       const retryAfterMs = retryAfterMsFrom(headers, Date.now());
       this.#gate.pause(retryAfterMs);
       this.#logger?.warn({ route, status, retryAfterMs }, 'facturapi rate limited; limiter paused');

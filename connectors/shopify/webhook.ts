@@ -2,10 +2,12 @@
  * Receives Shopify HTTPS webhook deliveries: verifies them with @shopify/shopify-api on the raw
  * bytes, then turns them into SourceEvents. Answers with a verdict and never throws for bad input.
  */
+import { refundedMoney } from './refund-money.js';
 import '@shopify/shopify-api/adapters/node';
 import { ApiVersion, LogSeverity, shopifyApi } from '@shopify/shopify-api';
 import type { SourceEvent, SourceEventKind, WebhookRequest, WebhookVerdict } from '../../src/connector.js';
 import { Dec } from '../../src/domain/money.js';
+import { CustomersDataRequestPayload, CustomersRedactPayload, ShopRedactPayload, type ShopifyAppLifecycleHandler } from './lifecycle.js';
 import { DEFAULT_JSON_LIMITS, parseShopifyJson, ShopifyJsonError, type JsonLimits } from './payload-json.js';
 import { verifyShopifyDelivery } from './verify.js';
 
@@ -24,6 +26,17 @@ export interface ShopifyWebhookReceiverOptions {
   maxBodyBytes?: number;
   /** Default depth 64, arrays of at most 10,000 elements. */
   jsonLimits?: JsonLimits;
+  /**
+   * Marks the events that invoice an order (paid, created, fulfilled) `needsCompletion`, so the
+   * pipeline fetches the order's localized tax fields (GraphQL only) before mapping it. Set when the
+   * source can complete them (the Admin API part is wired).
+   */
+  completeOrders?: boolean;
+  /**
+   * Acts on app/uninstalled and the compliance topics before the delivery is answered. Without it
+   * those deliveries are verified and acknowledged with no events.
+   */
+  lifecycle?: ShopifyAppLifecycleHandler;
 }
 
 /** What the receiver produces: a SourceEvent plus the delivery metadata Shopify sent with it. */
@@ -42,8 +55,8 @@ export interface ShopifyWebhookReceiver {
 
 /**
  * Topics that become order events, keyed by the library's normalised topic (`orders/paid` → `ORDERS_PAID`).
- * Anything else (app/uninstalled, customers/redact, shop/redact, customers/data_request, …) is
- * acknowledged with no events: it is authentic, but it is not an order event for the inbox.
+ * app/uninstalled and the compliance topics go to the lifecycle handler (LIFECYCLE_TOPICS); anything
+ * else is acknowledged with no events: it is authentic, but it is not an order event for the inbox.
  */
 const KIND_BY_TOPIC: Readonly<Record<string, SourceEventKind>> = {
   ORDERS_CREATE: 'order.created',
@@ -54,6 +67,8 @@ const KIND_BY_TOPIC: Readonly<Record<string, SourceEventKind>> = {
   ORDERS_CANCELLED: 'order.cancelled',
   REFUNDS_CREATE: 'order.refunded',
 };
+
+const LIFECYCLE_TOPICS = new Set(['APP_UNINSTALLED', 'CUSTOMERS_REDACT', 'SHOP_REDACT', 'CUSTOMERS_DATA_REQUEST']);
 
 const HEADER = {
   topic: 'x-shopify-topic',
@@ -126,7 +141,10 @@ function orderRefFromBody(topic: string, kind: SourceEventKind, body: Record<str
   if (!orderId) return `${topic} body has no numeric order id (\`id\`)`;
   const bodyTimestamp =
     kind === 'order.cancelled' ? (timestamp(body.cancelled_at) ?? timestamp(body.updated_at)) : timestamp(body.updated_at);
-  const editId = kind === 'order.updated' ? timestamp(body.updated_at) : undefined;
+  // As an instant in UTC: the reconciliation sweep reads the same change from GraphQL, which has no
+  // shop offset, and both must name it alike so one change makes one debit note.
+  const updatedAt = kind === 'order.updated' ? timestamp(body.updated_at) : undefined;
+  const editId = updatedAt ? new Date(updatedAt).toISOString() : undefined;
   return { orderId, ...(editId ? { editId } : {}), bodyTimestamp };
 }
 
@@ -142,12 +160,10 @@ function chargedTotal(body: Record<string, unknown>): string | undefined {
   if (typeof current !== 'string' || !MONEY.test(current)) return undefined;
   let total = new Dec(current);
   for (const refund of Array.isArray(body.refunds) ? body.refunds : []) {
-    if (!isRecord(refund) || !Array.isArray(refund.transactions)) continue;
-    for (const transaction of refund.transactions) {
-      if (!isRecord(transaction) || transaction.kind !== 'refund' || transaction.status !== 'success') continue;
-      if (typeof transaction.amount !== 'string' || !MONEY.test(transaction.amount)) return undefined;
-      total = total.plus(transaction.amount);
-    }
+    if (!isRecord(refund)) continue;
+    const returned = refundedMoney(refund);
+    if (returned === undefined) return undefined;
+    total = total.plus(returned);
   }
   return total.toFixed();
 }
@@ -184,6 +200,56 @@ export function createShopifyWebhookReceiver(options: ShopifyWebhookReceiverOpti
     logger: { level: LogSeverity.Error },
   });
 
+  /**
+   * app/uninstalled and the compliance topics: done (durably) before the delivery is answered; a
+   * failure throws, so Shopify gets a 5xx and delivers again. The shop is taken from the signed body
+   * when it names one (headers are not covered by the HMAC), and must agree with the header.
+   */
+  async function actOnLifecycle(topic: string, rawTopic: string, headerShop: string, rawBody: string): Promise<Verdict> {
+    const lifecycle = options.lifecycle!;
+    let body: unknown;
+    try {
+      body = parseShopifyJson(rawBody, jsonLimits);
+    } catch (error) {
+      if (error instanceof ShopifyJsonError) return reject(400, `Webhook body is not acceptable JSON: ${error.message}`);
+      throw error;
+    }
+    if (!isRecord(body)) return reject(400, `${rawTopic} body must be a JSON object`);
+    const named = topic === 'APP_UNINSTALLED' ? body.myshopify_domain : body.shop_domain;
+    if (named !== undefined && named !== null) {
+      const bodyShop = typeof named === 'string' ? shopify.utils.sanitizeShop(named.trim().toLowerCase()) : null;
+      if (bodyShop !== headerShop) {
+        return reject(400, `${rawTopic} body names shop ${typeof named === 'string' ? named : '(not a string)'}, but X-Shopify-Shop-Domain says ${headerShop}`);
+      }
+    }
+    const invalid = (issues: { path: PropertyKey[]; message: string }[]) =>
+      reject(400, `${rawTopic} body: ${issues.map((i) => `${i.path.map(String).join('.') || '(body)'}: ${i.message}`).join('; ')}`);
+    switch (topic) {
+      case 'APP_UNINSTALLED':
+        await lifecycle.onUninstalled(headerShop);
+        break;
+      case 'SHOP_REDACT': {
+        const parsed = ShopRedactPayload.safeParse(body);
+        if (!parsed.success) return invalid(parsed.error.issues);
+        await lifecycle.onShopRedact(headerShop);
+        break;
+      }
+      case 'CUSTOMERS_REDACT': {
+        const parsed = CustomersRedactPayload.safeParse(body);
+        if (!parsed.success) return invalid(parsed.error.issues);
+        await lifecycle.onCustomersRedact(headerShop, parsed.data);
+        break;
+      }
+      case 'CUSTOMERS_DATA_REQUEST': {
+        const parsed = CustomersDataRequestPayload.safeParse(body);
+        if (!parsed.success) return invalid(parsed.error.issues);
+        await lifecycle.onDataRequest(headerShop, parsed.data);
+        break;
+      }
+    }
+    return { ok: true, events: [] };
+  }
+
   async function receive(request: WebhookRequest): Promise<Verdict> {
     const { rawBody } = request;
     if (typeof rawBody !== 'string') {
@@ -217,12 +283,14 @@ export function createShopifyWebhookReceiver(options: ShopifyWebhookReceiverOpti
     const rawTopic =
       firstHeader(headers, check.webhookType === 'events' ? HEADER.eventsTopic : HEADER.topic) ?? check.topic;
     const kind = KIND_BY_TOPIC[check.topic];
-    if (!kind) return { ok: true, events: [] };
+    const lifecycleTopic = options.lifecycle !== undefined && LIFECYCLE_TOPICS.has(check.topic);
+    if (!kind && !lifecycleTopic) return { ok: true, events: [] };
 
     const shop = shopify.utils.sanitizeShop(check.domain.trim().toLowerCase());
     if (!shop) {
       return reject(400, 'X-Shopify-Shop-Domain is not a Shopify shop domain (expected something.myshopify.com)');
     }
+    if (!kind) return actOnLifecycle(check.topic, rawTopic, shop, rawBody);
 
     let body: unknown;
     try {
@@ -246,8 +314,15 @@ export function createShopifyWebhookReceiver(options: ShopifyWebhookReceiverOpti
       webhookId: check.webhookId,
       apiVersion: check.apiVersion,
     };
-    if (ref.refundId) event.refundId = ref.refundId;
+    if (ref.refundId) {
+      event.refundId = ref.refundId;
+      // Only when the body lists its transactions: an absent list says nothing about the money.
+      const returned = Array.isArray(body.transactions) ? refundedMoney(body) : undefined;
+      if (returned !== undefined) event.refundAmount = returned;
+    }
     if (ref.editId) event.editId = ref.editId;
+    if (body.test === true) event.test = true;
+    if (options.completeOrders && (kind === 'order.paid' || kind === 'order.created' || kind === 'order.fulfilled')) event.needsCompletion = true;
     if (ref.refundId === undefined && kind !== 'order.edited') {
       const total = chargedTotal(body);
       if (total) event.orderTotal = total;

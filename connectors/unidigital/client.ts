@@ -436,7 +436,9 @@ export class UnidigitalClient {
     }
     if (status === 408 || status >= 500) {
       const messages = envelope ? envelopeMessages(envelope).map(clip) : [];
-      if (call.effect === 'read' && (status === 502 || status === 503 || status === 504)) throw new NetworkBlip(`Unidigital ${route}: ${status}`);
+      // A read changes nothing, so any 5xx on it is worth a quick second try before the whole
+      // submit (counters → open → create → close → approve) fails on it and backs off.
+      if (call.effect === 'read' && status >= 500) throw new NetworkBlip(`Unidigital ${route}: ${status}`);
       return throwing(new TargetError('retryable', `Unidigital ${route}: ${status}`, { status, messages }));
     }
     return throwing(new TargetError('rejected', `Unidigital ${route}: ${status}`, { status, messages: envelope ? envelopeMessages(envelope).map(clip) : [] }));

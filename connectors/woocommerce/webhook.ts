@@ -5,6 +5,7 @@
  * SourceEvents. Never throws for bad input: every refusal is a verdict with a status and a sentence.
  */
 import type { SourceEvent, WebhookRequest, WebhookVerdict } from '../../src/connector.js';
+import { jsonBoundsProblem } from '../../src/ops/json-bounds.js';
 import { eventsForOrder } from './events.js';
 import { isValidWooCommerceSignature } from './signing.js';
 import type { WooCommerceBindings } from './bindings.js';
@@ -69,6 +70,9 @@ export function createWooCommerceWebhookReceiver(bindings: WooCommerceBindings, 
     } catch (error) {
       return reject(400, `Webhook body is not JSON: ${(error as Error).message}`);
     }
+    // Bounded before anything walks or stores it (the inbox's JSON.stringify overflows on deep bodies).
+    const unbounded = jsonBoundsProblem(body);
+    if (unbounded) return reject(400, `Webhook body ${unbounded}`);
     const deliveryId = header(request.headers, 'x-wc-webhook-delivery-id');
     const webhookId = header(request.headers, 'x-wc-webhook-id');
     const events = eventsForOrder(body, {

@@ -5,6 +5,8 @@
  *   puente sandbox apidian --port N [--data FILE]   run an invoicing API sandbox on its own
  *   puente mappings validate|test|preview|diff …    tools for mapping files (src/cli/mappings.ts)
  *   puente replay --status needs_attention …        re-run parked documents (src/cli/replay.ts)
+ *   puente status [--json]                          how each connection is doing (src/cli/status.ts)
+ *   puente backfill shopify --shop S --since DATE   invoice historical orders (src/cli/backfill.ts)
  */
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config.js';
@@ -19,12 +21,22 @@ const USAGE = `Usage:
                                                   check, test, dry-run and compare mapping files (puente mappings help)
   puente replay --status needs_attention [--kind KIND] [--document ID | --event ID] [--url URL] [--token TOKEN]
                                                   send parked documents through the pipeline again after a fix
+  puente status [--url URL] [--token TOKEN] [--json]
+  puente backfill SOURCE (--shop DOMAIN | --connection ID) --since DATE [--no-wait] [--json]
+                                                  per connection: queue, oldest queued, attention, last issued, limiter
+                                                  (exit 1 when degraded, 3 when the server cannot be reached)
 `;
 
 async function serve(): Promise<void> {
   const { startPuente } = await import('../server.js');
   const loaded = loadConfig();
-  const puente = await startPuente(loaded);
+  // PUENTE_SHUTDOWN_GRACE_MS: how long a send in progress may take to finish on SIGTERM (default 10 s).
+  const grace = process.env.PUENTE_SHUTDOWN_GRACE_MS;
+  const shutdownGraceMs = grace === undefined || grace === '' ? undefined : Number(grace);
+  if (shutdownGraceMs !== undefined && !(Number.isFinite(shutdownGraceMs) && shutdownGraceMs >= 0)) {
+    throw new UsageError(`PUENTE_SHUTDOWN_GRACE_MS must be a number of milliseconds ≥ 0, not "${grace}"`);
+  }
+  const puente = await startPuente(loaded, shutdownGraceMs === undefined ? {} : { shutdownGraceMs });
   const lines = [
     `Puente is running at ${puente.url}`,
     `  config        ${loaded.file}`,
@@ -32,6 +44,7 @@ async function serve(): Promise<void> {
     `  admin API     ${puente.url}/api/documents  (Authorization: Bearer <token>)`,
     `  mappings      ${puente.mappings.list().length} from ${puente.mappings.dir}, reloaded on change (GET ${puente.url}/api/mappings)`,
     `  admin token   ${puente.adminTokenGenerated ? `generated, in ${puente.dataDir}/admin-token` : 'from configuration'}`,
+    `  health        puente status  (GET ${puente.url}/api/health/deep with the admin token; /healthz is public)`,
     ...Object.entries(puente.sandboxes).map(([name, url]) => `  sandbox       ${name} at ${url} (embedded)`),
     ...puente.connections.map((c) => `  connection    ${c.id}: ${c.source} → ${c.targetAccount} (${c.target.name}); webhooks at ${puente.url}/webhooks/${c.sourceSystem}`),
     `  try it        npm run demo`,
@@ -39,11 +52,22 @@ async function serve(): Promise<void> {
   ];
   process.stdout.write(lines.join('\n') + '\n');
   let stopping = false;
+  // First signal: stop accepting, let the send in progress finish (up to the grace), flush, exit 0.
+  // A second signal while that runs: exit now (1); what was in flight is reconciled at the next start.
   const stop = async (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      puente.log.warn({ signal }, 'second signal: exiting without waiting');
+      process.exit(1);
+    }
     stopping = true;
     puente.log.info({ signal }, 'shutting down');
-    await puente.close();
+    try {
+      await puente.close();
+    } catch (error) {
+      puente.log.error({ err: (error as Error)?.message ?? String(error) }, 'shutdown failed');
+      process.exit(1);
+    }
+    puente.log.info('stopped');
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
@@ -115,6 +139,16 @@ export async function main(argv: string[]): Promise<void> {
       case 'replay': {
         const { runReplayCommand } = await import('./replay.js');
         process.exitCode = await runReplayCommand(rest);
+        return;
+      }
+      case 'backfill': {
+        const { runBackfillCommand } = await import('./backfill.js');
+        process.exitCode = await runBackfillCommand(rest);
+        return;
+      }
+      case 'status': {
+        const { runStatusCommand } = await import('./status.js');
+        process.exitCode = await runStatusCommand(rest);
         return;
       }
       case 'help':

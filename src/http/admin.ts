@@ -6,6 +6,9 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import { z } from 'zod';
 import type { Replayer } from '../pipeline/replay.js';
 import type { Store } from '../store/store.js';
+import type { HealthReport } from '../pipeline/health.js';
+import { healthRouter } from './health.js';
+import { connectionsRouter, type ConnectionAdmin } from './connections.js';
 import { mappingsRouter, type MappingSetView } from './mappings.js';
 import { replayRouter } from './replay.js';
 
@@ -25,10 +28,13 @@ export function bearerAuth(token: string) {
 }
 
 const Limit = z.coerce.number().int().min(1).max(1000).default(100);
+/** `include` adds the archive (finished records, see LowdbStore) to a list, `only` lists it alone. */
+const Archived = z.enum(['include', 'only']).optional();
 const EventFilter = z.strictObject({
   status: z.enum(['received', 'waiting', 'processed', 'ignored', 'unroutable', 'needs_attention']).optional(),
   source: z.string().optional(),
   orderId: z.string().optional(),
+  archived: Archived,
   limit: Limit,
 });
 const DocumentFilter = z.strictObject({
@@ -36,11 +42,13 @@ const DocumentFilter = z.strictObject({
   connectionId: z.string().optional(),
   orderId: z.string().optional(),
   kind: z.enum(['invoice', 'credit_note', 'debit_note', 'export_invoice']).optional(),
+  archived: Archived,
   limit: Limit,
 });
 const BatchFilter = z.strictObject({
   status: z.enum(['sending', 'awaiting_result', 'completed', 'failed']).optional(),
   connectionId: z.string().optional(),
+  archived: Archived,
   limit: Limit,
 });
 
@@ -56,6 +64,10 @@ function query<T extends z.ZodType>(schema: T, req: Request, res: Response): z.i
 export interface AdminExtras {
   mappings?: MappingSetView;
   replayer?: Replayer;
+  /** For GET /api/health/deep. */
+  health?: () => Promise<HealthReport>;
+  /** Connections, sweeps, backfills, write-backs. */
+  connections?: ConnectionAdmin;
 }
 
 export function adminRouter(store: Store, adminToken: string, extras: AdminExtras = {}): Router {
@@ -63,6 +75,8 @@ export function adminRouter(store: Store, adminToken: string, extras: AdminExtra
   router.use(bearerAuth(adminToken));
   if (extras.mappings) router.use(mappingsRouter(extras.mappings));
   if (extras.replayer) router.use(replayRouter(extras.replayer));
+  if (extras.health) router.use(healthRouter(extras.health));
+  if (extras.connections) router.use(connectionsRouter(extras.connections));
   router.get('/events', async (req, res) => {
     const q = query(EventFilter, req, res);
     if (q) res.json({ events: await store.listEvents(q) });

@@ -4,7 +4,7 @@
  */
 import express, { type Router } from 'express';
 import { z } from 'zod';
-import type { Connections } from '../pipeline/connections.js';
+import type { Connection, Connections } from '../pipeline/connections.js';
 import { PollingError, type Backfills, type Sweeper, type SweepState } from '../pipeline/polling.js';
 import type { WriteBacks } from '../pipeline/write-back.js';
 import type { Store } from '../store/store.js';
@@ -15,6 +15,8 @@ export interface ConnectionAdmin {
   backfills: Backfills;
   sweeper: Sweeper;
   writeBacks?: WriteBacks;
+  /** The source type's connection test, when it has one. */
+  testSource?: (connection: Connection) => Promise<({ ok: boolean } & Record<string, unknown>) | undefined>;
 }
 
 const BackfillRequest = z.strictObject({
@@ -74,6 +76,21 @@ export function connectionsRouter(admin: ConnectionAdmin): Router {
       }
       res.status(502).json({ error: 'source_unreachable', message: error instanceof Error ? error.message : String(error) });
     }
+  });
+
+  /** Tries the connection's source credentials now (wrong database, user, key, missing fields…). */
+  router.post('/connections/:id/test', async (req, res) => {
+    const connection = admin.connections.get(req.params.id!);
+    if (!connection) {
+      res.status(404).json({ error: 'unknown_connection', message: `no connection "${req.params.id}"` });
+      return;
+    }
+    const result = await admin.testSource?.(connection);
+    if (!result) {
+      res.status(409).json({ error: 'cannot_test', message: `${connection.sourceSystem} sources have no connection test` });
+      return;
+    }
+    res.json(result);
   });
 
   router.get('/write-backs', async (_req, res) => {

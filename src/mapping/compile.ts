@@ -290,7 +290,7 @@ export class MappingCompiler {
   private compileVar(name: string): Evaluate | undefined {
     const done = this.compiledVars.get(name);
     if (done) return done;
-    if (!(name in this.vars) || this.brokenVars.has(name)) return undefined;
+    if (!Object.hasOwn(this.vars, name) || this.brokenVars.has(name)) return undefined;
     if (this.compilingVars.has(name)) {
       this.brokenVars.add(name);
       this.report(['vars', name], `var ${name} depends on itself (through var references) — break the cycle`);
@@ -763,7 +763,8 @@ export class MappingCompiler {
   private compileLookup(node: Record<string, unknown>, at: SourcePath, out: OutputPath): Evaluate | undefined {
     const name = node.lookup as string;
     const pick = node.pick as string | undefined;
-    const lookup = this.lookups[name];
+    // Own entries only: a lookup named toString or constructor must not find Object.prototype's.
+    const lookup = Object.hasOwn(this.lookups, name) ? this.lookups[name] : undefined;
     this.usedLookups.add(name);
     if (node.key === undefined) {
       this.report(at, 'a lookup node needs key: the value to look up, e.g. key: { path: rate, as: string }');

@@ -11,6 +11,7 @@ import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Document, type
 import { ExpressionError, MappingCompiler, reportZodIssue, type CompileIssue, type SourcePath } from './compile.js';
 import { Lookup, MappingEnvelope, type MappingFile, type GoldenTest } from './format.js';
 import type { LintIssue } from './lint.js';
+import { MAX_YAML_NESTING, yamlNestingProblem } from '../ops/yaml-nesting.js';
 
 export interface MappingIssue {
   file: string;
@@ -99,6 +100,12 @@ export function analyzeMappingText(content: string | Uint8Array, file: string): 
   const text = typeof content === 'string' ? content : Buffer.from(content).toString('utf8');
   const contentHash = createHash('sha256').update(bytes).digest('hex');
 
+  // Pathological nesting can abort the process inside the YAML parser: refuse it before parsing.
+  const tooDeep = yamlNestingProblem(text);
+  if (tooDeep) {
+    const message = `nested ${tooDeep.depth} levels deep here; a mapping file may nest at most ${MAX_YAML_NESTING} levels — flatten it`;
+    return { findings: [{ file, line: tooDeep.line, column: tooDeep.column, severity: 'error', code: 'yaml-syntax', message }] };
+  }
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const findings: LintIssue[] = [];
@@ -115,7 +122,15 @@ export function analyzeMappingText(content: string | Uint8Array, file: string): 
     return { findings };
   }
 
-  const raw: unknown = doc.toJS({ maxAliasCount: 100 });
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    // Unresolved aliases and alias bombs are found only while converting, not in doc.errors.
+    const message = (error as Error).message.split('\n')[0];
+    findings.push(at(0, `YAML: ${message} — remove the alias (*name) or define its anchor (&name) before it`, 'yaml-syntax'));
+    return { findings };
+  }
   const collected: CompileIssue[] = [];
   const sink = {
     report: (where: SourcePath, message: string, onKey = false, code?: string) =>

@@ -24,13 +24,25 @@ export interface DispatcherOptions {
   /** Backoff after a retryable failure: base × 2^attempts, capped, with jitter. */
   retryBaseMs?: number;
   retryMaxMs?: number;
+  /** Told of each document once it is durably issued (write-back to the store's order). */
+  onIssued?: (document: DocumentRecord) => Promise<void> | void;
 }
+
+/** How far a series' failure streak alone can stretch the shared backoff: 2^5 × retryBaseMs. */
+const MAX_STREAK_DOUBLINGS = 5;
 
 export class Dispatcher {
   private readonly nextPoll = new Map<string, number>();
   /** Connections the target told to slow down (429/503 + Retry-After): nothing is sent before. */
   private readonly pausedUntil = new Map<string, number>();
   private issued = 0;
+  /**
+   * Per series (connection|kind|series): batches that failed in a row, none of their documents
+   * taken. The backoff follows the API's health, not each document's history: when documents fail
+   * only because an earlier one did (numbers that must follow in order), their own attempt counts
+   * would otherwise push them minutes apart. In memory: after a restart the first retry is quick.
+   */
+  private readonly failureStreak = new Map<string, number>();
 
   constructor(
     private readonly store: Store,
@@ -40,6 +52,11 @@ export class Dispatcher {
     private readonly clock: () => Date = () => new Date(),
     private readonly random: () => number = Math.random,
   ) {}
+
+  /** Epoch ms until which a connection is held after a 429/503 (0 when it is not); for health reports. */
+  pausedUntilFor(connectionId: string): number {
+    return this.pausedUntil.get(connectionId) ?? 0;
+  }
 
   /** Documents this dispatcher saw issued; the engine goes again when it grows (notes may be unblocked). */
   get issuedCount(): number {
@@ -70,18 +87,50 @@ export class Dispatcher {
     // Oldest first, so documents reach the target in the order they were numbered.
     const ready = (await this.store.listDocuments({ status: 'ready', limit: 1000 })).reverse();
     const groups = new Map<string, DocumentRecord[]>();
+    /** Per group, the lowest number still backing off: nothing numbered after it goes out before it. */
+    const heldFrom = new Map<string, number>();
     for (const document of ready) {
+      const key = `${document.connectionId}|${document.kind}|${document.series}`;
       const due = document.notBefore ? Date.parse(document.notBefore) : 0;
       if (due > now) {
         wakeAt = Math.min(wakeAt ?? due, due);
+        const number = numberOf(document);
+        if (number !== undefined) heldFrom.set(key, Math.min(heldFrom.get(key) ?? Infinity, number));
         continue;
       }
-      const key = `${document.connectionId}|${document.kind}|${document.series}`;
       groups.set(key, [...(groups.get(key) ?? []), document]);
     }
+    // Client-numbered series go out in number order: some APIs refuse a number before its predecessor
+    // (Unidigital continues from its counter), and sending past a backing-off document would only
+    // fail, and back off, everything after it.
+    for (const [key, documents] of groups) {
+      const held = heldFrom.get(key);
+      if (held === undefined) continue;
+      const inOrder = documents.filter((d) => (numberOf(d) ?? -Infinity) < held);
+      if (inOrder.length) groups.set(key, inOrder);
+      else groups.delete(key);
+    }
+    // Each connection is its own invoicing account with its own limits: they are served side by side,
+    // so a slow or rate-limited API never holds up the documents of another. Within one connection
+    // the groups go one after the other, in the order the account's limiter would impose anyway.
+    const byConnection = new Map<string, DocumentRecord[][]>();
     for (const documents of groups.values()) {
-      const connection = this.connections.get(documents[0]!.connectionId);
-      if (!connection) continue;
+      const id = documents[0]!.connectionId;
+      byConnection.set(id, [...(byConnection.get(id) ?? []), documents]);
+    }
+    const wakes = await Promise.all(
+      [...byConnection.entries()].map(async ([connectionId, connectionGroups]) => {
+        const connection = this.connections.get(connectionId);
+        return connection ? this.dispatchConnection(connection, connectionGroups, now) : undefined;
+      }),
+    );
+    for (const wake of wakes) if (wake !== undefined) wakeAt = Math.min(wakeAt ?? wake, wake);
+    return wakeAt;
+  }
+
+  private async dispatchConnection(connection: Connection, groups: DocumentRecord[][], now: number): Promise<number | undefined> {
+    let wakeAt: number | undefined;
+    for (const documents of groups) {
       const paused = this.pausedUntil.get(connection.id) ?? 0;
       if (paused > now) {
         wakeAt = Math.min(wakeAt ?? paused, paused);
@@ -95,7 +144,15 @@ export class Dispatcher {
         wakeAt = Math.min(wakeAt ?? oldest + lingerMs, oldest + lingerMs);
         continue;
       }
-      for (const chunk of chunkByLimits(sendable, connection)) await this.send(connection, chunk);
+      for (const chunk of chunkByLimits(sendable, connection)) {
+        // A 429 during an earlier chunk holds the account: the rest waits with it instead of failing fast one by one.
+        const held = this.pausedUntil.get(connection.id) ?? 0;
+        if (held > this.clock().getTime()) {
+          wakeAt = Math.min(wakeAt ?? held, held);
+          break;
+        }
+        await this.send(connection, chunk);
+      }
     }
     return wakeAt;
   }
@@ -113,9 +170,19 @@ export class Dispatcher {
 
   /** Asks the target about every batch still awaiting its verdict, when its poll is due. */
   async pollAwaiting(): Promise<number | undefined> {
-    let wakeAt: number | undefined;
     const now = this.clock().getTime();
+    // Connections side by side (each asks its own API); one connection's batches one after the other.
+    const byConnection = new Map<string, BatchRecord[]>();
     for (const batch of await this.store.listBatches({ status: 'awaiting_result', limit: 1000 })) {
+      byConnection.set(batch.connectionId, [...(byConnection.get(batch.connectionId) ?? []), batch]);
+    }
+    const wakes = await Promise.all([...byConnection.values()].map((batches) => this.pollBatches(batches, now)));
+    return wakes.filter((w): w is number => w !== undefined).reduce<number | undefined>((a, b) => Math.min(a ?? b, b), undefined);
+  }
+
+  private async pollBatches(batches: BatchRecord[], now: number): Promise<number | undefined> {
+    let wakeAt: number | undefined;
+    for (const batch of batches) {
       const due = this.nextPoll.get(batch.id) ?? 0;
       if (due > now) {
         wakeAt = Math.min(wakeAt ?? due, due);
@@ -223,28 +290,40 @@ export class Dispatcher {
    * undecided (pending without a receipt, missing from a final status) is looked up before a resend.
    */
   private async releaseUnsettled(batch: BatchRecord, reason: string): Promise<void> {
+    let backoff: number | undefined;
     for (const id of batch.documentIds) {
       const document = await this.store.getDocument(id);
       if (document?.status === 'in_flight' && document.batchId === batch.id) {
-        await this.retryLater(document, { kind: 'unknown_outcome', reason });
+        backoff ??= this.backoffMs(document.attempts);
+        await this.retryLater(document, { kind: 'unknown_outcome', reason }, backoff);
       }
     }
   }
 
   private async applyOutcomes(batch: BatchRecord, results: DocumentOutcome[]): Promise<void> {
-    await Promise.all(
-      results.map(async (result) => {
-        const document = await this.store.getDocument(result.documentId);
-        if (!document || document.batchId !== batch.id || document.status !== 'in_flight') return;
-        await this.applyOutcome(document, result);
-      }),
+    const current = await Promise.all(results.map(async (result) => ({ result, document: await this.store.getDocument(result.documentId) })));
+    const sent = current.filter(
+      (c): c is { result: DocumentOutcome; document: DocumentRecord } => !!c.document && c.document.batchId === batch.id && c.document.status === 'in_flight',
     );
+    // Documents that failed together back off together, so they come due together and go out again
+    // in number order, instead of drifting apart by each one's own jitter.
+    const key = `${batch.connectionId}|${batch.kind}|${batch.series}`;
+    const taken = sent.some((c) => c.result.outcome === 'issued' || c.result.outcome === 'pending');
+    const failed = sent.some((c) => c.result.outcome === 'failed');
+    const streak = taken ? 0 : failed ? (this.failureStreak.get(key) ?? 0) + 1 : (this.failureStreak.get(key) ?? 0);
+    this.failureStreak.set(key, streak);
+    const attempts = Math.max(0, ...sent.map((c) => c.document.attempts));
+    // The streak counts at most MAX_STREAK_DOUBLINGS (a failing series is tried every 16–32 s, not
+    // every few minutes); a document that keeps failing while others go through still slows down,
+    // logarithmically in its own attempts.
+    const backoff = this.backoffMs(Math.min(attempts, Math.max(Math.min(streak, MAX_STREAK_DOUBLINGS), Math.floor(Math.log2(attempts + 1)))));
+    await Promise.all(sent.map(({ document, result }) => this.applyOutcome(document, result, backoff)));
   }
 
-  private async applyOutcome(document: DocumentRecord, result: DocumentOutcome): Promise<void> {
+  private async applyOutcome(document: DocumentRecord, result: DocumentOutcome, backoffMs?: number): Promise<void> {
     switch (result.outcome) {
-      case 'issued':
-        await this.store.updateDocument(document.id, {
+      case 'issued': {
+        const issuedDocument = await this.store.updateDocument(document.id, {
           status: 'issued',
           uncertain: false,
           attention: undefined,
@@ -258,7 +337,9 @@ export class Dispatcher {
         });
         this.issued++;
         this.log.info({ documentId: document.id, kind: document.kind, fiscalNumber: result.fiscalNumber }, 'document issued');
+        await this.options.onIssued?.(issuedDocument);
         return;
+      }
       case 'rejected':
         await this.store.updateDocument(document.id, {
           status: 'needs_attention',
@@ -279,17 +360,28 @@ export class Dispatcher {
           this.log.error({ documentId: document.id, connectionId: document.connectionId }, 'target refused credentials');
           return;
         }
-        await this.retryLater(document, result);
+        await this.retryLater(document, result, backoffMs);
     }
+  }
+
+  /** Backoff after `attempts` sends: base × 2^attempts, capped, with jitter (half fixed, half random). */
+  private backoffMs(attempts: number): number {
+    const { retryBaseMs = 1000, retryMaxMs = 10 * 60_000 } = this.options;
+    const backoff = Math.min(retryMaxMs, retryBaseMs * 2 ** Math.min(attempts, 20));
+    return backoff / 2 + (this.random() * backoff) / 2;
   }
 
   private async retryLater(
     document: DocumentRecord,
     failure: { kind: string; reason: string; retryAfterMs?: number },
+    backoffMs?: number,
   ): Promise<void> {
-    const { retryBaseMs = 1000, retryMaxMs = 10 * 60_000 } = this.options;
-    const backoff = Math.min(retryMaxMs, retryBaseMs * 2 ** Math.min(document.attempts, 20));
-    const delay = failure.kind === 'rate_limited' && failure.retryAfterMs !== undefined ? failure.retryAfterMs : backoff / 2 + (this.random() * backoff) / 2;
+    const delay =
+      failure.kind === 'rate_limited' && failure.retryAfterMs !== undefined
+        ? failure.retryAfterMs
+        : // Alone (a failed lookup, a released batch): bounded like a batch's, since the documents
+          // numbered after this one wait for it.
+          (backoffMs ?? this.backoffMs(Math.min(document.attempts, Math.max(MAX_STREAK_DOUBLINGS, Math.floor(Math.log2(document.attempts + 1))))));
     if (failure.kind === 'rate_limited') {
       // The limit is the account's, not the document's: hold the whole connection, not just this one.
       const until = this.clock().getTime() + delay;
@@ -301,7 +393,7 @@ export class Dispatcher {
       uncertain: document.uncertain || failure.kind === 'unknown_outcome',
       notBefore: new Date(this.clock().getTime() + delay).toISOString(),
     });
-    this.log.warn({ documentId: document.id, failure: failure.kind, retryInMs: Math.round(delay) }, 'document send failed; will retry');
+    this.log.warn({ documentId: document.id, failure: failure.kind, reason: failure.reason, retryInMs: Math.round(delay) }, 'document send failed; will retry');
   }
 
   private async outgoingFor(batch: BatchRecord): Promise<OutgoingBatch> {
@@ -310,6 +402,13 @@ export class Dispatcher {
     );
     return { batchId: batch.id, kind: batch.kind, series: batch.series, documents: documents.map(toOutgoing) };
   }
+}
+
+/** The allocated number of a client-numbered document, as a number; undefined when it has none. */
+function numberOf(document: DocumentRecord): number | undefined {
+  const raw = document.number ?? document.fiscal?.number;
+  if (raw === undefined || !/^\d+$/.test(raw)) return undefined;
+  return Number(raw);
 }
 
 export function toOutgoing(document: DocumentRecord): OutgoingDocument {

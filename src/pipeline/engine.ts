@@ -39,12 +39,28 @@ export class PipelineEngine {
     this.poke();
   }
 
-  /** Stops scheduling new passes and waits for the current one to finish. */
-  async stop(): Promise<void> {
+  /**
+   * Stops scheduling new passes and waits for the current one to finish, for at most `graceMs`.
+   * Resolves false when the pass outlived the grace: whatever it was sending stays `in_flight` in a
+   * `sending` batch, which the next start reconciles (recoverInterrupted → lookup before any resend).
+   */
+  async stop(graceMs = Infinity): Promise<boolean> {
     this.running = false;
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
-    await this.passInProgress;
+    const pass = this.passInProgress;
+    if (!pass) return true;
+    if (graceMs === Infinity) {
+      await pass;
+      return true;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const outlived = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), graceMs);
+    });
+    const finished = await Promise.race([pass.then(() => true as const), outlived]);
+    clearTimeout(timer);
+    return finished;
   }
 
   /** Something changed: run a pass soon (coalesced with one already running). */

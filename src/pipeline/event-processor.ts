@@ -4,11 +4,18 @@
  * make a second one.
  */
 import type { SourceConnector } from '../connector.js';
+import { TargetError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { EventRecord, Store } from '../store/store.js';
 import type { Connections } from './connections.js';
 import { subjectIdOf } from './keys.js';
 import { decide } from './ledger.js';
+
+/**
+ * A change to an order that was not invoiced yet waits for the invoice (deliveries come in any
+ * order), but not forever: most orders that are changed and never paid are abandoned.
+ */
+const RAISE_WAIT_DAYS = 7;
 
 /** How long to wait before asking an unreachable source again for what a delivery lacked. */
 const COMPLETION_RETRY_MS = 30_000;
@@ -51,6 +58,11 @@ export class EventProcessor {
       (d) => d.source === event.source && d.status !== 'skipped',
     );
     const decision = decide(event, orderDocuments, { trigger: connection.settings.trigger, issueFor: connection.settings.issueFor });
+    if (decision.action === 'wait' && this.raiseWaitedTooLong(event)) {
+      await this.store.updateEvent(event.id, { status: 'ignored', note: `the order was not invoiced within ${RAISE_WAIT_DAYS} days of this change` });
+      this.log.info({ eventId: event.id, orderId: event.orderId }, 'event ignored: its order was never invoiced');
+      return true;
+    }
     if (decision.action === 'wait') {
       if (event.status === 'waiting') return false;
       await this.store.updateEvent(event.id, { status: 'waiting', note: decision.note });
@@ -95,6 +107,11 @@ export class EventProcessor {
     return true;
   }
 
+  private raiseWaitedTooLong(event: EventRecord): boolean {
+    const isChange = event.kind === 'order.updated' || event.kind === 'order.edited';
+    return isChange && !event.decidedDocument && this.clock().getTime() - Date.parse(event.receivedAt) > RAISE_WAIT_DAYS * 24 * 60 * 60_000;
+  }
+
   /**
    * Asks the source for what the delivery lacked and stores it in place of the payload. While the
    * source cannot be reached the event stays `received` and is tried again a little later.
@@ -113,6 +130,17 @@ export class EventProcessor {
       return await this.store.updateEvent(event.id, { payload, needsCompletion: false, note: undefined });
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
+      if (error instanceof TargetError && (error.kind === 'rejected' || error.kind === 'auth')) {
+        // Asking again will not help (the refund was deleted, the credentials were revoked): park it
+        // where the admin views show it; a replay after the fix tries again.
+        this.completionRetryAt.delete(event.id);
+        await this.store.updateEvent(event.id, {
+          status: 'needs_attention',
+          attention: { kind: error.kind === 'auth' ? 'auth' : 'source', reason: `${system} could not complete this delivery: ${reason}` },
+        });
+        this.log.warn({ eventId: event.id, source: event.source, kind: error.kind }, 'event needs attention: the source refused to complete it');
+        return undefined;
+      }
       this.completionRetryAt.set(event.id, this.clock().getTime() + COMPLETION_RETRY_MS);
       if (event.note !== `waiting for ${system}: ${reason}`) {
         await this.store.updateEvent(event.id, { note: `waiting for ${system}: ${reason}` });

@@ -36,6 +36,7 @@ export class Inbox {
           ...(event.refundId ? { refundId: event.refundId } : {}),
           ...(event.editId ? { editId: event.editId } : {}),
           ...(event.orderTotal ? { orderTotal: event.orderTotal } : {}),
+          ...(event.refundAmount !== undefined ? { refundAmount: event.refundAmount } : {}),
           ...(event.occurredAt ? { occurredAt: event.occurredAt } : {}),
           ...(event.test ? { test: true } : {}),
           ...(event.draft ? { draft: true } : {}),

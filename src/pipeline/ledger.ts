@@ -30,7 +30,7 @@ export interface LedgerPolicy {
 
 type LedgerEvent = Pick<
   SourceEvent,
-  'source' | 'kind' | 'orderId' | 'refundId' | 'editId' | 'orderTotal' | 'test' | 'draft' | 'decidedDocument'
+  'source' | 'kind' | 'orderId' | 'refundId' | 'editId' | 'orderTotal' | 'refundAmount' | 'test' | 'draft' | 'decidedDocument'
 >;
 
 const TRIGGER_EVENT: Record<LedgerPolicy['trigger'], SourceEvent['kind']> = {
@@ -83,6 +83,9 @@ export function decide(event: LedgerEvent, orderDocuments: readonly DocumentReco
     }
     case 'order.refunded': {
       if (!event.refundId) return { action: 'ignore', note: 'refund event without a refund id' };
+      if (event.refundAmount !== undefined && new Dec(event.refundAmount).isZero()) {
+        return { action: 'ignore', note: 'no money was refunded (a restock, or a refund of zero): no credit note' };
+      }
       if (!invoice && event.test && !policy.issueFor?.testOrders) return { action: 'ignore', note: 'refund of a test order: issues nothing' };
       if (!invoice) return { action: 'wait', note: 'waiting for the order\'s invoice before crediting this refund' };
       if (annulment) return { action: 'ignore', note: `order was already annulled by credit note ${annulment.id}` };
@@ -95,7 +98,15 @@ export function decide(event: LedgerEvent, orderDocuments: readonly DocumentReco
     }
     case 'order.updated':
     case 'order.edited': {
-      if (!invoice) return { action: 'ignore', note: 'not invoiced yet: the invoice will carry the order as it is then' };
+      if (!invoice) {
+        // Deliveries arrive in any order: a raise made after payment can come before the paid order
+        // that makes the invoice. Ignoring it then would lose its debit note, so it waits and is
+        // compared with the invoice once there is one (a change made before payment raises nothing).
+        if (event.orderTotal && event.editId && !excludedByPolicy(event, policy)) {
+          return { action: 'wait', note: 'not invoiced yet: compared with the invoice once it exists' };
+        }
+        return { action: 'ignore', note: 'not invoiced yet: the invoice will carry the order as it is then' };
+      }
       if (annulment) return { action: 'ignore', note: `order was annulled by credit note ${annulment.id}` };
       const billed = billedSourceTotal(orderDocuments);
       if (!event.orderTotal || !event.editId || !billed) return { action: 'ignore', note: 'the change does not say the order\'s total' };

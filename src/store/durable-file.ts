@@ -162,6 +162,8 @@ export interface RecoveredJson<T> {
   from: ReadSource;
   /** Sentences for the operator; set when the backup had to be used. */
   warnings: string[];
+  /** When the backup was used: what was wrong with the main file, and where things are now. */
+  recovery?: { reason: string; backup: string; quarantined?: string };
 }
 
 export interface ReadJsonOptions<T> {
@@ -180,11 +182,9 @@ export class UnreadableFileError extends Error {
   constructor(
     readonly path: string,
     readonly reasons: string[],
+    advice = 'Restore the file from a backup, or move it away to start with an empty store.',
   ) {
-    super(
-      `Cannot open ${path}: ${reasons.join('; ')}. Nothing was changed. ` +
-        'Restore the file from a backup, or move it away to start with an empty store.',
-    );
+    super(`Cannot open ${path}: ${reasons.join('; ')}. Nothing was changed. ${advice}`);
     this.name = 'UnreadableFileError';
   }
 }
@@ -234,16 +234,18 @@ export async function readJsonWithFallback<T>(path: string, options: ReadJsonOpt
   }
 
   let kept = '';
+  const recovery: NonNullable<RecoveredJson<T>['recovery']> = { reason: main.reason, backup: basename(backupPath!) };
   if (!main.missing) {
     const stamp = (options.now ?? (() => new Date()))().toISOString().replace(/[:.]/g, '-');
     const quarantine = `${path}.corrupt-${stamp}`;
     await rename(path, quarantine);
+    recovery.quarantined = basename(quarantine);
     kept = ` The damaged file was kept as ${basename(quarantine)}.`;
   }
   const warning =
     `${main.reason}; recovered the previous copy from ${basename(backupPath!)}. ` +
     `Changes from the last write before the damage may be missing; check the most recent orders.${kept}`;
-  return { value: backup.value, from: 'backup', warnings: [warning] };
+  return { value: backup.value, from: 'backup', warnings: [warning], recovery };
 }
 
 export interface DurableJsonFileOptions<T> {

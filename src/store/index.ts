@@ -1,4 +1,4 @@
-/** The store module: the Store contract, its lowdb implementation (snapshot + change log, incremental compaction), and the pieces it is built from. */
+/** The store module: the Store contract, its lowdb implementation (snapshot + change log, incremental compaction, archive of finished records), and the pieces it is built from. */
 export * from './store.js';
 export {
   LowdbStore,
@@ -7,12 +7,18 @@ export {
   DEFAULT_STORE_FILE_NAME,
   DEFAULT_COMPACT_AFTER_BYTES,
   DEFAULT_COMPACT_AFTER_COMMITS,
+  DEFAULT_ARCHIVE_AFTER_MS,
+  DEFAULT_DEDUPE_WINDOW_MS,
+  DEFAULT_ARCHIVE_EVERY_MS,
+  DEFAULT_ARCHIVE_SLICE_RECORDS,
   captureStoreSnapshot,
   DEFAULT_LIST_LIMIT,
   MAX_LIST_LIMIT,
   type LowdbStoreOptions,
+  type ArchiveSummary,
   type StoreData,
 } from './lowdb-store.js';
+export { RecordArchive, ArchiveDamagedError, ArchiveMissingError, ARCHIVE_DIR_NAME, type ArchiveKind, type Location as ArchiveLocation } from './archive.js';
 export { snapshotChunks, DEFAULT_SLICE_MS, DEFAULT_CHUNK_CHARS, type SnapshotPart, type SnapshotSlicing } from './snapshot.js';
 export {
   writeFileDurably,

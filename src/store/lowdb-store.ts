@@ -23,21 +23,32 @@
  * (max), allocations are keyed by series and document — so even re-applying lines the snapshot already
  * contains, in order, ends in the same state.
  *
+ * The hot set stays small: finished records (documents issued or skipped a day ago, then their events,
+ * batches and allocations) move to append-only files under `<dataDir>/archive/` (archive.ts), in the
+ * background and in slices. Each slice is appended and fsynced there first, then dropped from the hot
+ * set by a commit whose line lists the ids (`archived`), so a crash in between leaves a record in both
+ * places and the hot copy wins. Lookups by id, business key, dedupe key (within the redelivery window)
+ * and order fall through to the archive's in-memory index and read the record from disk; an update of an
+ * archived record puts it back in the hot set first.
+ *
  * When an append fails, the waiting promises reject, but the changes stay in memory and the next
  * successful commit persists them. Callers therefore treat a rejection as an unknown outcome and retry;
  * every mutation is keyed or idempotent (dedupeKey, idempotencyKey, allocation per document), so a
  * retry is safe and gapless numbering holds.
  */
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir, readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { Low } from 'lowdb';
+import { ARCHIVE_DIR_NAME, RecordArchive, type ArchiveItem, type ArchiveKind, type Location } from './archive.js';
 import { ChangeLog, ChangeLogDamagedError, type CommitLine, type LogAppendHook, type LogSegment } from './change-log.js';
-import { backupPathFor, DurableJsonFile, writeChunksDurably, type ChunkedFileWriter } from './durable-file.js';
+import { backupPathFor, DurableJsonFile, UnreadableFileError, writeChunksDurably, type ChunkedFileWriter } from './durable-file.js';
 import { newId } from './ids.js';
 import { acquireLock, type StoreLock } from './lock.js';
 import { snapshotChunks, type SnapshotPart } from './snapshot.js';
 import {
   RecordNotFoundError,
+  type ArchiveScope,
   type BatchQuery,
   type BatchRecord,
   type DocumentQuery,
@@ -59,6 +70,13 @@ export const MAX_LIST_LIMIT = 1000;
 const SCHEMA_VERSION = 2;
 export const DEFAULT_COMPACT_AFTER_BYTES = 32 * 1024 * 1024;
 export const DEFAULT_COMPACT_AFTER_COMMITS = 20_000;
+/** Issued and skipped documents stay in the hot set this long after their last change. */
+export const DEFAULT_ARCHIVE_AFTER_MS = 24 * 60 * 60 * 1000;
+/** Shopify redelivers for 48 h; a margin on top. */
+export const DEFAULT_DEDUPE_WINDOW_MS = 72 * 60 * 60 * 1000;
+export const DEFAULT_ARCHIVE_EVERY_MS = 60 * 1000;
+/** Records moved per archive append and hot-set removal, so no step holds the event loop for long. */
+export const DEFAULT_ARCHIVE_SLICE_RECORDS = 500;
 
 export interface LowdbStoreOptions {
   dataDir: string;
@@ -91,6 +109,69 @@ export interface LowdbStoreOptions {
    * amortised cost stays proportional to its size however large the database grows.
    */
   amortiseCompaction?: boolean;
+  /**
+   * Finished records leave the hot set for the append-only files under `<dataDir>/archive/` this long
+   * after their last change (issued/skipped documents; then their events and batches; allocations of
+   * archived documents). Default one day. They stay readable by id, key and order.
+   */
+  archiveAfterMs?: number;
+  /**
+   * Dedupe keys of archived events are kept this long after the delivery was received (the longest
+   * redelivery window of a source), then forgotten; a later delivery is still caught by the document's
+   * business key. Default 72 hours.
+   */
+  dedupeWindowMs?: number;
+  /** How often archiving runs in the background. Default one minute; 0 leaves it to archiveNow(). */
+  archiveEveryMs?: number;
+  /** Records moved per step of archiving. Default 500. */
+  archiveSliceRecords?: number;
+}
+
+/** What one archiving pass moved out of the hot set. */
+export interface ArchiveSummary {
+  documents: number;
+  events: number;
+  batches: number;
+  allocations: number;
+  /** Dedupe keys of archived events forgotten because their redelivery window had passed. */
+  dedupeKeysDropped: number;
+}
+
+type ArchivedTable = Exclude<ArchiveKind, 'allocations'>;
+type TableRecord<K extends ArchivedTable> = K extends 'events' ? EventRecord : K extends 'documents' ? DocumentRecord : BatchRecord;
+
+function addTo(map: Map<string, Set<string>>, key: string, id: string): void {
+  let set = map.get(key);
+  if (!set) map.set(key, (set = new Set()));
+  set.add(id);
+}
+
+function removeFrom(map: Map<string, Set<string>>, key: string, id: string): void {
+  const set = map.get(key);
+  if (!set) return;
+  set.delete(id);
+  if (set.size === 0) map.delete(key);
+}
+
+/** The hot records of one order through the order index, or every hot record when no order is asked for. */
+function hotOfOrder<T>(table: Record<string, T>, byOrder: Map<string, Set<string>>, orderId: string | undefined): T[] {
+  if (orderId === undefined) return Object.values(table);
+  const found: T[] = [];
+  for (const id of byOrder.get(orderId) ?? []) {
+    const record = table[id];
+    if (record) found.push(record);
+  }
+  return found;
+}
+
+/** The archived entries listed by `ids` (an order's), skipping any the index no longer has. */
+function idsIn<M>(entries: Map<string, M>, ids: readonly string[]): M[] {
+  const found: M[] = [];
+  for (const id of ids) {
+    const entry = entries.get(id);
+    if (entry) found.push(entry);
+  }
+  return found;
 }
 
 export interface StoreData {
@@ -104,6 +185,11 @@ export interface StoreData {
   allocations: Record<string, NumberAllocation[]>;
   /** Keyed state (cursors, sessions, saved settings). Absent in files written before it existed. */
   state: Record<string, StateEntry>;
+  /**
+   * Archive file name → bytes synced to it before records left the hot set. At open, a file missing or
+   * shorter than this lost records that exist nowhere else. Absent in files written before the archive.
+   */
+  archiveFiles: Record<string, number>;
   /** The last change-log commit this snapshot contains; replay starts after it. */
   logCommit?: number;
 }
@@ -118,6 +204,17 @@ interface StoreCommit extends CommitLine {
   allocations?: NumberAllocation[];
   /** New versions of state entries; `{key, deleted: true}` removes one. */
   state?: (StateEntry | { key: string; deleted: true })[];
+  /** Records that moved to the archive (their lines are fsynced there) and leave the hot set. Applied first. */
+  archived?: ArchivedIds;
+}
+
+interface ArchivedIds {
+  /** Archive file name → its synced size when these records left the hot set. */
+  files?: Record<string, number>;
+  events?: string[];
+  documents?: string[];
+  batches?: string[];
+  allocations?: { seriesKey: string; documentId: string }[];
 }
 
 /** What changed since the last commit line was taken. */
@@ -128,10 +225,25 @@ interface PendingChanges {
   counters: Set<string>;
   allocations: NumberAllocation[];
   state: Set<string>;
+  archived: {
+    files: Map<string, number>;
+    events: Set<string>;
+    documents: Set<string>;
+    batches: Set<string>;
+    allocations: { seriesKey: string; documentId: string }[];
+  };
 }
 
 function noChanges(): PendingChanges {
-  return { events: new Set(), documents: new Set(), batches: new Set(), counters: new Set(), allocations: [], state: new Set() };
+  return {
+    events: new Set(),
+    documents: new Set(),
+    batches: new Set(),
+    counters: new Set(),
+    allocations: [],
+    state: new Set(),
+    archived: { files: new Map(), events: new Set(), documents: new Set(), batches: new Set(), allocations: [] },
+  };
 }
 
 /** A method was called on a store that is not open (never opened, or closed). */
@@ -158,7 +270,7 @@ export class StoreInputError extends Error {
 }
 
 function emptyData(): StoreData {
-  return { schemaVersion: SCHEMA_VERSION, events: {}, documents: {}, batches: {}, counters: {}, allocations: {}, state: {} };
+  return { schemaVersion: SCHEMA_VERSION, events: {}, documents: {}, batches: {}, counters: {}, allocations: {}, state: {}, archiveFiles: {} };
 }
 
 /**
@@ -167,7 +279,7 @@ function emptyData(): StoreData {
  * allocation list. O(n) pointer copies, no stringify.
  */
 export function captureStoreSnapshot(
-  data: Pick<StoreData, 'events' | 'documents' | 'batches' | 'counters' | 'allocations' | 'state'>,
+  data: Pick<StoreData, 'events' | 'documents' | 'batches' | 'counters' | 'allocations' | 'state'> & Partial<Pick<StoreData, 'archiveFiles'>>,
   logCommit: number,
 ): SnapshotPart[] {
   return [
@@ -178,6 +290,7 @@ export function captureStoreSnapshot(
     { key: 'counters', kind: 'value', value: { ...data.counters } },
     { key: 'allocations', kind: 'lists', entries: Object.entries(data.allocations).map(([key, list]) => [key, list.slice()] as const) },
     { key: 'state', kind: 'value', value: { ...data.state } },
+    { key: 'archiveFiles', kind: 'value', value: { ...data.archiveFiles } },
     { key: 'logCommit', kind: 'value', value: logCommit },
   ];
 }
@@ -202,6 +315,10 @@ function validateStoreData(value: unknown): StoreData {
   }
   value.state ??= {};
   if (!isPlainObject(value.state)) throw new Error('is damaged: "state" is not an object');
+  value.archiveFiles ??= {};
+  if (!isPlainObject(value.archiveFiles) || !Object.values(value.archiveFiles).every((n) => Number.isSafeInteger(n))) {
+    throw new Error('is damaged: "archiveFiles" is not a map of file sizes');
+  }
   if (value.logCommit !== undefined && !(Number.isSafeInteger(value.logCommit) && (value.logCommit as number) >= 0)) {
     throw new Error('is damaged: "logCommit" is not a commit number');
   }
@@ -234,6 +351,20 @@ function commitShapeProblem(commit: StoreCommit): string | undefined {
   const state: unknown = commit.state;
   if (state !== undefined && !(Array.isArray(state) && state.every((entry) => isPlainObject(entry) && typeof entry.key === 'string'))) {
     return 'has a damaged "state" list';
+  }
+  const archived: unknown = commit.archived;
+  if (archived !== undefined) {
+    const ids = (list: unknown) => list === undefined || (Array.isArray(list) && list.every((id) => typeof id === 'string'));
+    const ok =
+      isPlainObject(archived) &&
+      (archived.files === undefined || (isPlainObject(archived.files) && Object.values(archived.files).every((n) => Number.isSafeInteger(n)))) &&
+      ids(archived.events) &&
+      ids(archived.documents) &&
+      ids(archived.batches) &&
+      (archived.allocations === undefined ||
+        (Array.isArray(archived.allocations) &&
+          archived.allocations.every((a) => isPlainObject(a) && typeof a.seriesKey === 'string' && typeof a.documentId === 'string')));
+    if (!ok) return 'has a damaged "archived" list';
   }
   return undefined;
 }
@@ -312,6 +443,29 @@ function newestFirst<T extends { id: string }>(records: T[], instant: (record: T
   });
 }
 
+function archiveScope(query: { archived?: unknown; orderId?: unknown }): { hot: boolean; archive: boolean } {
+  const scope = query.archived as ArchiveScope | undefined;
+  if (scope !== undefined && scope !== 'include' && scope !== 'only') {
+    throw new StoreInputError('archived', `must be "include" or "only" (or left out for the hot set alone), got ${JSON.stringify(scope)}`);
+  }
+  return { hot: scope !== 'only', archive: scope !== undefined || query.orderId !== undefined };
+}
+
+/** The `limit` newest of `items`, parsing each instant once (an archive can hold 100 000 entries). */
+function newestOf<T extends { id: string }>(items: T[], instant: (item: T) => string, limit: number): T[] {
+  const timed = items.map((item) => ({ item, t: Date.parse(instant(item)) }));
+  timed.sort((a, b) => {
+    const diff = b.t - a.t;
+    if (diff !== 0 && !Number.isNaN(diff)) return diff;
+    return a.item.id < b.item.id ? 1 : a.item.id > b.item.id ? -1 : 0;
+  });
+  return timed.slice(0, limit).map(({ item }) => item);
+}
+
+/** Gives the event loop a turn: long passes over the hot set run in slices, as compaction does. */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+const ARCHIVE_SCAN_SLICE_MS = 4;
+
 /**
  * The record with a shallow patch applied, as a NEW object: stored records are never mutated, so a
  * snapshot that captured the old object still serialises it as it was (copy-on-write). A key patched to
@@ -364,6 +518,13 @@ export class LowdbStore implements Store {
   private readonly documentIdByKey = new Map<string, string>();
   private readonly allocatedNumber = new Map<string, number>();
   /**
+   * orderId → ids of the hot records of that order. The ledger lists an order's documents for every
+   * event it handles; without this, that cost grows with the hot set. A record whose orderId was patched
+   * leaves a stale id behind, which the query's own orderId check filters out.
+   */
+  private readonly hotDocumentsByOrder = new Map<string, Set<string>>();
+  private readonly hotEventsByOrder = new Map<string, Set<string>>();
+  /**
    * The JSON text of records changed since their commit line was written, so the line reuses it rather
    * than stringifying a large payload again. Records are never mutated, so a text stays exact for its object.
    */
@@ -387,6 +548,17 @@ export class LowdbStore implements Store {
   /** The last snapshot write failed, so the retired log is still needed and must not be rotated away. */
   private snapshotBehind = false;
 
+  // Archive: finished records live in append-only files under <dataDir>/archive/, indexed in memory.
+  private readonly archive: RecordArchive;
+  private readonly archiveAfterMs: number;
+  private readonly dedupeWindowMs: number;
+  private readonly archiveEveryMs: number;
+  private readonly archiveSliceRecords: number;
+  private archiveTimer: NodeJS.Timeout | undefined;
+  /** The running (or last) archiving pass; passes run one after the other. Never rejects. */
+  private archiving: Promise<unknown> = Promise.resolve();
+  private archiveStopping = false;
+
   constructor(private readonly options: LowdbStoreOptions) {
     if (!options || typeof options.dataDir !== 'string' || options.dataDir === '') {
       throw new StoreInputError('dataDir', 'must be the path of the directory where Puente keeps its data');
@@ -406,6 +578,16 @@ export class LowdbStore implements Store {
       throw new StoreInputError('snapshotSliceMs', `must be a number of milliseconds ≥ 0, got ${options.snapshotSliceMs}`);
     }
     this.snapshotSliceMs = options.snapshotSliceMs;
+    this.archiveAfterMs = nonNegativeMs('archiveAfterMs', options.archiveAfterMs, DEFAULT_ARCHIVE_AFTER_MS);
+    this.dedupeWindowMs = nonNegativeMs('dedupeWindowMs', options.dedupeWindowMs, DEFAULT_DEDUPE_WINDOW_MS);
+    this.archiveEveryMs = nonNegativeMs('archiveEveryMs', options.archiveEveryMs, DEFAULT_ARCHIVE_EVERY_MS);
+    this.archiveSliceRecords = positiveLimit('archiveSliceRecords', options.archiveSliceRecords, DEFAULT_ARCHIVE_SLICE_RECORDS);
+    this.archive = new RecordArchive(options.dataDir, { clock: this.clock });
+  }
+
+  /** The directory of the archive files. */
+  get archiveDir(): string {
+    return join(this.dataDir, ARCHIVE_DIR_NAME);
   }
 
   /** The change log file, next to the snapshot. */
@@ -426,12 +608,16 @@ export class LowdbStore implements Store {
     try {
       await mkdir(this.dataDir, { recursive: true });
       this.lock = await acquireLock(this.dataDir);
-      await this.db.read();
+      await this.readSnapshot();
       const read = this.adapter.lastRead;
-      for (const warning of read?.warnings ?? []) this.openWarning(warning);
       const segments = await this.log.read();
-      const replayed = this.replay(segments);
+      if (read?.from === 'none') await this.refuseToStartOver(segments);
+      const replayWarnings: string[] = [];
+      const replayed = this.replay(segments, replayWarnings);
+      if (read?.recovery) this.openWarning(this.recoveryMessage(read.recovery, replayed, replayWarnings.length > 0));
+      for (const warning of replayWarnings) this.openWarning(warning);
       this.rebuildIndexes();
+      for (const warning of await this.archive.open(this.clock().getTime() - this.dedupeWindowMs, this.db.data.archiveFiles)) this.openWarning(warning);
       const current = segments.find((segment) => segment.path === this.log.path);
       const clean =
         read?.from === 'main' &&
@@ -452,9 +638,14 @@ export class LowdbStore implements Store {
       // close() may have been called while we were opening; it wins.
       if (this.wasClosed()) throw new StoreClosedError('closed', 'open');
       this.state = 'open';
+      if (this.archiveEveryMs > 0) {
+        this.archiveTimer = setInterval(() => void this.archiveNow().catch(() => undefined), this.archiveEveryMs);
+        this.archiveTimer.unref();
+      }
     } catch (error) {
       if (!this.wasClosed()) this.state = 'new';
       await this.log.close().catch(() => undefined);
+      await this.archive.close();
       await this.lock?.release();
       this.lock = undefined;
       throw error;
@@ -467,7 +658,11 @@ export class LowdbStore implements Store {
       return;
     }
     this.state = 'closed';
+    this.archiveStopping = true;
+    clearInterval(this.archiveTimer);
     try {
+      // A pass stops at its next step; what it appended but did not drop from the hot set yet stays hot.
+      await this.archiving;
       if (this.durableSeq < this.appliedSeq || this.flushing) await this.waitDurable(this.appliedSeq);
       // The commit loop may still be compacting after the last waiter was answered.
       await this.flushing;
@@ -476,6 +671,7 @@ export class LowdbStore implements Store {
       await this.flushing;
       await this.snapshotting;
       await this.log.close().catch(() => undefined);
+      await this.archive.close();
       await this.lock?.release();
       this.lock = undefined;
     }
@@ -487,9 +683,17 @@ export class LowdbStore implements Store {
     const data = this.data('recordEvent');
     requireText('dedupeKey', event?.dedupeKey);
     requireInstant('receivedAt', event.receivedAt);
-    const existingId = this.eventIdByDedupeKey.get(event.dedupeKey);
+    let existingId = this.eventIdByDedupeKey.get(event.dedupeKey);
+    if (existingId === undefined) {
+      // A redelivery of an archived event, inside the redelivery window: it comes back to the hot set.
+      const archivedId = this.archive.eventIdForDedupeKey(event.dedupeKey);
+      if (archivedId !== undefined) {
+        await this.bringBack('events', archivedId);
+        existingId = archivedId;
+      }
+    }
     if (existingId !== undefined) {
-      const existing = data.events[existingId]!;
+      const existing = this.data('recordEvent').events[existingId]!;
       const counted: EventRecord = { ...existing, deliveries: existing.deliveries + 1, updatedAt: this.now() };
       data.events[existingId] = counted;
       this.pending.events.add(existingId);
@@ -507,36 +711,43 @@ export class LowdbStore implements Store {
     data.events[record.id] = record;
     this.pending.events.add(record.id);
     this.eventIdByDedupeKey.set(record.dedupeKey, record.id);
+    addTo(this.hotEventsByOrder, record.orderId, record.id);
     const copy = this.remember(record, text);
     await this.commit();
     return { event: copy, duplicate: false };
   }
 
   async getEvent(id: string): Promise<EventRecord | undefined> {
-    const record = this.data('getEvent').events[id];
+    const record = this.data('getEvent').events[id] ?? (await this.readArchived('events', id));
     return this.readResult(record && structuredClone(record));
   }
 
   async listEvents(query: EventQuery = {}): Promise<EventRecord[]> {
-    const data = this.data('listEvents');
+    this.data('listEvents');
     const limit = pageLimit(query.limit);
-    const matches = Object.values(data.events).filter(
-      (e) =>
-        (query.status === undefined || e.status === query.status) &&
-        (query.source === undefined || e.source === query.source) &&
-        (query.orderId === undefined || e.orderId === query.orderId),
-    );
-    const page = newestFirst(matches, (e) => e.receivedAt).slice(0, limit);
+    const scope = archiveScope(query);
+    const matches = (e: Pick<EventRecord, 'status' | 'source' | 'orderId'>) =>
+      (query.status === undefined || e.status === query.status) &&
+      (query.source === undefined || e.source === query.source) &&
+      (query.orderId === undefined || e.orderId === query.orderId);
+    const archived = scope.archive
+      ? await this.archivedPage('events', query.orderId === undefined ? this.archive.events.values() : idsIn(this.archive.events, this.archive.eventIdsOf(query.orderId)), matches, (e) => e.receivedAt, limit)
+      : [];
+    const data = this.data('listEvents');
+    const hot = scope.hot ? hotOfOrder(data.events, this.hotEventsByOrder, query.orderId).filter(matches) : [];
+    const page = newestFirst([...hot, ...archived.filter((e) => !(e.id in data.events))], (e) => e.receivedAt).slice(0, limit);
     return this.readResult(page.map((e) => structuredClone(e)));
   }
 
   async updateEvent(id: string, patch: Partial<Omit<EventRecord, 'id' | 'dedupeKey'>>): Promise<EventRecord> {
+    if (!(id in this.data('updateEvent').events)) await this.bringBack('events', id);
     const events = this.data('updateEvent').events;
     const current = events[id];
     if (!current) throw new RecordNotFoundError('event', id);
     if (patch.receivedAt !== undefined) requireInstant('receivedAt', patch.receivedAt);
     const record = patched('event', current, patch, ['id', 'dedupeKey'], this.now());
     events[id] = record;
+    addTo(this.hotEventsByOrder, record.orderId, id);
     this.pending.events.add(id);
     const copy = this.remember(record);
     await this.commit();
@@ -552,6 +763,11 @@ export class LowdbStore implements Store {
     if (existingId !== undefined) {
       return { document: await this.readResult(structuredClone(data.documents[existingId]!)), duplicate: true };
     }
+    const archivedId = this.archive.documentIdByKey.get(document.idempotencyKey);
+    if (archivedId !== undefined) {
+      const archived = await this.readArchived('documents', archivedId);
+      if (archived) return { document: await this.readResult(structuredClone(archived)), duplicate: true };
+    }
     const now = this.now();
     const { record, text } = newRecord<DocumentRecord>('document', document, (stored) => ({
       id: newId('doc'),
@@ -563,34 +779,39 @@ export class LowdbStore implements Store {
     data.documents[record.id] = record;
     this.pending.documents.add(record.id);
     this.documentIdByKey.set(record.idempotencyKey, record.id);
+    addTo(this.hotDocumentsByOrder, record.orderId, record.id);
     const copy = this.remember(record, text);
     await this.commit();
     return { document: copy, duplicate: false };
   }
 
   async getDocument(id: string): Promise<DocumentRecord | undefined> {
-    const record = this.data('getDocument').documents[id];
+    const record = this.data('getDocument').documents[id] ?? (await this.readArchived('documents', id));
     return this.readResult(record && structuredClone(record));
   }
 
   async findDocumentByKey(idempotencyKey: string): Promise<DocumentRecord | undefined> {
     const data = this.data('findDocumentByKey');
-    const id = this.documentIdByKey.get(idempotencyKey);
-    const record = id === undefined ? undefined : data.documents[id];
+    const id = this.documentIdByKey.get(idempotencyKey) ?? this.archive.documentIdByKey.get(idempotencyKey);
+    const record = id === undefined ? undefined : (data.documents[id] ?? (await this.readArchived('documents', id)));
     return this.readResult(record && structuredClone(record));
   }
 
   async listDocuments(query: DocumentQuery = {}): Promise<DocumentRecord[]> {
-    const data = this.data('listDocuments');
+    this.data('listDocuments');
     const limit = pageLimit(query.limit);
-    const matches = Object.values(data.documents).filter(
-      (d) =>
-        (query.status === undefined || d.status === query.status) &&
-        (query.connectionId === undefined || d.connectionId === query.connectionId) &&
-        (query.orderId === undefined || d.orderId === query.orderId) &&
-        (query.kind === undefined || d.kind === query.kind),
-    );
-    const page = newestFirst(matches, (d) => d.createdAt).slice(0, limit);
+    const scope = archiveScope(query);
+    const matches = (d: Pick<DocumentRecord, 'status' | 'connectionId' | 'orderId' | 'kind'>) =>
+      (query.status === undefined || d.status === query.status) &&
+      (query.connectionId === undefined || d.connectionId === query.connectionId) &&
+      (query.orderId === undefined || d.orderId === query.orderId) &&
+      (query.kind === undefined || d.kind === query.kind);
+    const archived = scope.archive
+      ? await this.archivedPage('documents', query.orderId === undefined ? this.archive.documents.values() : idsIn(this.archive.documents, this.archive.documentIdsOf(query.orderId)), matches, (d) => d.createdAt, limit)
+      : [];
+    const data = this.data('listDocuments');
+    const hot = scope.hot ? hotOfOrder(data.documents, this.hotDocumentsByOrder, query.orderId).filter(matches) : [];
+    const page = newestFirst([...hot, ...archived.filter((d) => !(d.id in data.documents))], (d) => d.createdAt).slice(0, limit);
     return this.readResult(page.map((d) => structuredClone(d)));
   }
 
@@ -598,12 +819,14 @@ export class LowdbStore implements Store {
     id: string,
     patch: Partial<Omit<DocumentRecord, 'id' | 'idempotencyKey' | 'number'>>,
   ): Promise<DocumentRecord> {
+    if (!(id in this.data('updateDocument').documents)) await this.bringBack('documents', id);
     const documents = this.data('updateDocument').documents;
     const current = documents[id];
     if (!current) throw new RecordNotFoundError('document', id);
     // `number` changes only through allocateNumber, in the same write as its allocation.
     const record = patched('document', current, patch, ['id', 'idempotencyKey', 'number'], this.now());
     documents[id] = record;
+    addTo(this.hotDocumentsByOrder, record.orderId, id);
     this.pending.documents.add(id);
     const copy = this.remember(record);
     await this.commit();
@@ -611,13 +834,21 @@ export class LowdbStore implements Store {
   }
 
   async allocateNumber(seriesKey: string, documentId: string, firstNumber: number): Promise<number> {
-    const data = this.data('allocateNumber');
+    let data = this.data('allocateNumber');
     requireText('seriesKey', seriesKey);
     if (!Number.isSafeInteger(firstNumber) || firstNumber < 0) {
       throw new StoreInputError('firstNumber', `must be a non-negative integer, got ${firstNumber}`);
     }
-    const already = this.allocatedNumber.get(seriesDocKey(seriesKey, documentId));
+    const key = seriesDocKey(seriesKey, documentId);
+    const already = this.allocatedNumber.get(key) ?? this.archive.allocatedNumber.get(key);
     if (already !== undefined) return this.readResult(already);
+    if (!(documentId in data.documents) && this.archive.documents.has(documentId)) {
+      await this.bringBack('documents', documentId);
+      // Another call may have numbered it meanwhile.
+      const now = this.allocatedNumber.get(key) ?? this.archive.allocatedNumber.get(key);
+      if (now !== undefined) return this.readResult(now);
+      data = this.data('allocateNumber');
+    }
 
     const document = data.documents[documentId];
     if (!document) throw new RecordNotFoundError('document', documentId);
@@ -645,8 +876,11 @@ export class LowdbStore implements Store {
   }
 
   async listAllocations(seriesKey: string): Promise<NumberAllocation[]> {
-    const allocations = this.data('listAllocations').allocations[seriesKey] ?? [];
-    return this.readResult(allocations.map((a) => structuredClone(a)).sort((a, b) => a.number - b.number));
+    const hot = this.data('listAllocations').allocations[seriesKey] ?? [];
+    // An allocation is in both only after a crash between its archiving and its removal from the hot set.
+    const inHot = new Set(hot.map((a) => a.documentId));
+    const all = [...this.archive.allocationsOf(seriesKey).filter((a) => !inHot.has(a.documentId)), ...hot];
+    return this.readResult(all.map((a) => structuredClone(a)).sort((a, b) => a.number - b.number));
   }
 
   // ─── batches ─────────────────────────────────────────────────────────────────────────────────
@@ -668,23 +902,26 @@ export class LowdbStore implements Store {
   }
 
   async getBatch(id: string): Promise<BatchRecord | undefined> {
-    const record = this.data('getBatch').batches[id];
+    const record = this.data('getBatch').batches[id] ?? (await this.readArchived('batches', id));
     return this.readResult(record && structuredClone(record));
   }
 
   async listBatches(query: BatchQuery = {}): Promise<BatchRecord[]> {
-    const data = this.data('listBatches');
+    this.data('listBatches');
     const limit = pageLimit(query.limit);
-    const matches = Object.values(data.batches).filter(
-      (b) =>
-        (query.status === undefined || b.status === query.status) &&
-        (query.connectionId === undefined || b.connectionId === query.connectionId),
-    );
-    const page = newestFirst(matches, (b) => b.createdAt).slice(0, limit);
+    const scope = archiveScope(query);
+    const matches = (b: Pick<BatchRecord, 'status' | 'connectionId'>) =>
+      (query.status === undefined || b.status === query.status) &&
+      (query.connectionId === undefined || b.connectionId === query.connectionId);
+    const archived = scope.archive ? await this.archivedPage('batches', this.archive.batches.values(), matches, (b) => b.createdAt, limit) : [];
+    const data = this.data('listBatches');
+    const hot = scope.hot ? Object.values(data.batches).filter(matches) : [];
+    const page = newestFirst([...hot, ...archived.filter((b) => !(b.id in data.batches))], (b) => b.createdAt).slice(0, limit);
     return this.readResult(page.map((b) => structuredClone(b)));
   }
 
   async updateBatch(id: string, patch: Partial<Omit<BatchRecord, 'id'>>): Promise<BatchRecord> {
+    if (!(id in this.data('updateBatch').batches)) await this.bringBack('batches', id);
     const batches = this.data('updateBatch').batches;
     const current = batches[id];
     if (!current) throw new RecordNotFoundError('batch', id);
@@ -727,6 +964,188 @@ export class LowdbStore implements Store {
     return this.readResult(keys.map((key) => structuredClone(state[key]) as StateEntry<T>));
   }
 
+  // ─── archive ─────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Moves finished records out of the hot set now (the background timer calls this too): documents
+   * issued or skipped longer than `archiveAfterMs` ago, then events and batches whose documents are all
+   * archived, then allocations of archived documents (the last of each series stays). Each step appends
+   * and fsyncs a slice of records to the archive before it drops them from the hot set, in a commit of
+   * its own; a record changed meanwhile stays hot (its newer version wins) and is archived later.
+   * Passes run one at a time.
+   */
+  async archiveNow(): Promise<ArchiveSummary> {
+    this.data('archiveNow');
+    const pass = this.archiving.then(() => this.archiveFinished());
+    this.archiving = pass.catch((error: unknown) => {
+      this.warn(`Archiving failed (${describe(error)}); the records stay in the hot set and archiving is tried again.`);
+    });
+    return pass;
+  }
+
+  private async archiveFinished(): Promise<ArchiveSummary> {
+    const summary: ArchiveSummary = { documents: 0, events: 0, batches: 0, allocations: 0, dedupeKeysDropped: 0 };
+    if (this.archiveStopping) return summary;
+    const now = this.clock().getTime();
+    summary.dedupeKeysDropped = this.archive.dropDedupeKeysBefore(now - this.dedupeWindowMs);
+    const cutoff = now - this.archiveAfterMs;
+    const data = this.db.data;
+    const old = (record: { updatedAt: string }) => Date.parse(record.updatedAt) <= cutoff;
+
+    const documents = await this.hotRecords('documents', (d) => (d.status === 'issued' || d.status === 'skipped') && old(d));
+    summary.documents = await this.moveToArchive('documents', documents);
+    const documentHot = (id: string) => id in data.documents;
+    const events = await this.hotRecords('events', (e) => (e.status === 'processed' || e.status === 'ignored') && old(e) && !e.documentIds.some(documentHot));
+    summary.events = await this.moveToArchive('events', events);
+    const batches = await this.hotRecords('batches', (b) => (b.status === 'completed' || b.status === 'failed') && old(b) && !b.documentIds.some(documentHot));
+    summary.batches = await this.moveToArchive('batches', batches);
+    summary.allocations = await this.archiveAllocations();
+    return summary;
+  }
+
+  /** The hot records of a table that `finished` selects, scanned in slices of a few milliseconds. */
+  private async hotRecords<K extends ArchivedTable>(table: K, finished: (record: TableRecord<K>) => boolean): Promise<TableRecord<K>[]> {
+    const records = this.db.data[table] as Record<string, TableRecord<K>>;
+    const found: TableRecord<K>[] = [];
+    let sliceStart = performance.now();
+    let index = 0;
+    for (const id of Object.keys(records)) {
+      if (++index % 256 === 0 && performance.now() - sliceStart >= ARCHIVE_SCAN_SLICE_MS) {
+        await nextTurn();
+        if (this.archiveStopping) return [];
+        sliceStart = performance.now();
+      }
+      const record = records[id];
+      // Changed and not yet committed: it is archived at a later pass.
+      if (record && !this.pending[table].has(id) && finished(record)) found.push(record);
+    }
+    return found;
+  }
+
+  /** Appends the records to the archive, a slice at a time, and drops each slice from the hot set. */
+  private async moveToArchive<K extends ArchivedTable>(table: K, records: TableRecord<K>[]): Promise<number> {
+    let moved = 0;
+    for (let start = 0; start < records.length; start += this.archiveSliceRecords) {
+      if (this.archiveStopping) break;
+      const slice = records.slice(start, start + this.archiveSliceRecords);
+      const items: ArchiveItem<object>[] = [];
+      let sliceStart = performance.now();
+      for (const record of slice) {
+        // Large payloads: stringifying a slice may take a while, so the loop gets its turns.
+        if (performance.now() - sliceStart >= ARCHIVE_SCAN_SLICE_MS) {
+          await nextTurn();
+          sliceStart = performance.now();
+        }
+        items.push({ record, text: JSON.stringify(record) });
+      }
+      const appended = await this.archive.append(table, items);
+      if (appended) this.pending.archived.files.set(appended.file, appended.bytes);
+      // The lines are durable in the archive. A crash before the commit below leaves the records in both
+      // places: the hot copy wins, and they are archived again.
+      if (this.archiveStopping) break;
+      const hot = this.db.data[table] as Record<string, object>;
+      let removed = 0;
+      for (const record of slice) {
+        // Copy-on-write: the same object means nothing changed since it was written to the archive.
+        if (hot[record.id] !== record) continue;
+        delete hot[record.id];
+        this.pending.archived[table].add(record.id);
+        if (table === 'documents') {
+          this.documentIdByKey.delete((record as DocumentRecord).idempotencyKey);
+          removeFrom(this.hotDocumentsByOrder, (record as DocumentRecord).orderId, record.id);
+        }
+        if (table === 'events') {
+          this.eventIdByDedupeKey.delete((record as EventRecord).dedupeKey);
+          removeFrom(this.hotEventsByOrder, (record as EventRecord).orderId, record.id);
+        }
+        removed += 1;
+      }
+      if (removed > 0) await this.commit();
+      moved += removed;
+      await nextTurn();
+    }
+    return moved;
+  }
+
+  /** Allocations of documents that left the hot set, except the last of each series. */
+  private async archiveAllocations(): Promise<number> {
+    const data = this.db.data;
+    const chosen: NumberAllocation[] = [];
+    for (const list of Object.values(data.allocations)) {
+      for (let i = 0; i < list.length - 1; i++) {
+        if (!(list[i]!.documentId in data.documents)) chosen.push(list[i]!);
+      }
+    }
+    let moved = 0;
+    for (let start = 0; start < chosen.length; start += this.archiveSliceRecords) {
+      if (this.archiveStopping) break;
+      const slice = chosen.slice(start, start + this.archiveSliceRecords);
+      const appended = await this.archive.append('allocations', slice.map((a) => ({ record: a, text: JSON.stringify(a) })));
+      if (appended) this.pending.archived.files.set(appended.file, appended.bytes);
+      if (this.archiveStopping) break;
+      const leaving = new Map<string, Set<string>>();
+      for (const a of slice) {
+        let ids = leaving.get(a.seriesKey);
+        if (!ids) leaving.set(a.seriesKey, (ids = new Set()));
+        ids.add(a.documentId);
+        this.allocatedNumber.delete(seriesDocKey(a.seriesKey, a.documentId));
+        this.pending.archived.allocations.push({ seriesKey: a.seriesKey, documentId: a.documentId });
+      }
+      // A new list, never an edit: a snapshot being written holds a copy of the old one.
+      for (const [seriesKey, ids] of leaving) {
+        data.allocations[seriesKey] = (data.allocations[seriesKey] ?? []).filter((a) => !ids.has(a.documentId));
+      }
+      await this.commit();
+      moved += slice.length;
+      await nextTurn();
+    }
+    return moved;
+  }
+
+  /** An archived record read back from its file (not put back in the hot set); undefined when unknown. */
+  private async readArchived<K extends ArchivedTable>(table: K, id: string): Promise<TableRecord<K> | undefined> {
+    const entry = this.archive[table].get(id);
+    if (!entry) return undefined;
+    const record = await this.archive.read<TableRecord<K>>(entry.at, id);
+    // Brought back to the hot set while it was being read: the hot version is the newer one.
+    return (this.db.data[table] as Record<string, TableRecord<K>>)[id] ?? record;
+  }
+
+  /**
+   * Puts an archived record back into the hot set, unchanged, so an update can apply to it (a replay
+   * re-opens a document, a redaction rewrites an event). Its archive lines stay; the hot version wins
+   * and it is archived again once finished. Does nothing when the id is unknown.
+   */
+  private async bringBack(table: ArchivedTable, id: string): Promise<void> {
+    const record = await this.readArchived(table, id);
+    const hot = this.data('update')[table] as Record<string, object>;
+    if (!record || id in hot) return;
+    hot[id] = record;
+    if (table === 'documents') {
+      this.documentIdByKey.set((record as DocumentRecord).idempotencyKey, id);
+      addTo(this.hotDocumentsByOrder, (record as DocumentRecord).orderId, id);
+    }
+    if (table === 'events') {
+      this.eventIdByDedupeKey.set((record as EventRecord).dedupeKey, id);
+      addTo(this.hotEventsByOrder, (record as EventRecord).orderId, id);
+    }
+  }
+
+  /** The newest `limit` archived entries that match, read back from their files. */
+  private async archivedPage<K extends ArchivedTable, M extends { id: string; at: Location }>(
+    table: K,
+    entries: Iterable<M>,
+    matches: (entry: M) => boolean,
+    instant: (entry: M) => string,
+    limit: number,
+  ): Promise<TableRecord<K>[]> {
+    const hot = this.db.data[table] as Record<string, object>;
+    const candidates: M[] = [];
+    for (const entry of entries) if (!(entry.id in hot) && matches(entry)) candidates.push(entry);
+    const page = newestOf(candidates, instant, limit);
+    return Promise.all(page.map((entry) => this.archive.read<TableRecord<K>>(entry.at, entry.id)));
+  }
+
   // ─── internals ───────────────────────────────────────────────────────────────────────────────
 
   /** A method call, so TypeScript does not keep narrowing `state` across the awaits in open(). */
@@ -748,8 +1167,16 @@ export class LowdbStore implements Store {
     this.eventIdByDedupeKey.clear();
     this.documentIdByKey.clear();
     this.allocatedNumber.clear();
-    for (const event of Object.values(data.events)) this.eventIdByDedupeKey.set(event.dedupeKey, event.id);
-    for (const document of Object.values(data.documents)) this.documentIdByKey.set(document.idempotencyKey, document.id);
+    this.hotEventsByOrder.clear();
+    this.hotDocumentsByOrder.clear();
+    for (const event of Object.values(data.events)) {
+      this.eventIdByDedupeKey.set(event.dedupeKey, event.id);
+      addTo(this.hotEventsByOrder, event.orderId, event.id);
+    }
+    for (const document of Object.values(data.documents)) {
+      this.documentIdByKey.set(document.idempotencyKey, document.id);
+      addTo(this.hotDocumentsByOrder, document.orderId, document.id);
+    }
     for (const [seriesKey, allocations] of Object.entries(data.allocations)) {
       for (const a of allocations) this.allocatedNumber.set(seriesDocKey(seriesKey, a.documentId), a.number);
     }
@@ -833,8 +1260,23 @@ export class LowdbStore implements Store {
   private commitLine(c: number, changes: PendingChanges): string {
     const data = this.db.data;
     let line = `{"c":${c}`;
+    const archived = changes.archived;
+    if (archived.files.size + archived.events.size + archived.documents.size + archived.batches.size + archived.allocations.length > 0) {
+      const ids: ArchivedIds = {};
+      if (archived.files.size > 0) {
+        ids.files = Object.fromEntries(archived.files);
+        for (const [file, bytes] of archived.files) data.archiveFiles[file] = Math.max(data.archiveFiles[file] ?? 0, bytes);
+      }
+      if (archived.events.size > 0) ids.events = [...archived.events];
+      if (archived.documents.size > 0) ids.documents = [...archived.documents];
+      if (archived.batches.size > 0) ids.batches = [...archived.batches];
+      if (archived.allocations.length > 0) ids.allocations = archived.allocations;
+      line += `,"archived":${JSON.stringify(ids)}`;
+    }
     const records = (key: 'events' | 'documents' | 'batches', ids: Set<string>, table: Record<string, object>) => {
-      if (ids.size > 0) line += `,"${key}":[${[...ids].map((id) => this.textOf(table[id]!)).join(',')}]`;
+      // A record whose append failed may have been archived since: its archive line holds that version.
+      const texts = [...ids].flatMap((id) => (table[id] ? [this.textOf(table[id])] : []));
+      if (texts.length > 0) line += `,"${key}":[${texts.join(',')}]`;
     };
     records('events', changes.events, data.events);
     records('documents', changes.documents, data.documents);
@@ -872,6 +1314,11 @@ export class LowdbStore implements Store {
     for (const key of later.counters) changes.counters.add(key);
     changes.allocations.push(...later.allocations);
     for (const key of later.state) changes.state.add(key);
+    for (const [file, bytes] of later.archived.files) changes.archived.files.set(file, Math.max(changes.archived.files.get(file) ?? 0, bytes));
+    for (const id of later.archived.events) changes.archived.events.add(id);
+    for (const id of later.archived.documents) changes.archived.documents.add(id);
+    for (const id of later.archived.batches) changes.archived.batches.add(id);
+    changes.archived.allocations.push(...later.archived.allocations);
     this.pending = changes;
   }
 
@@ -981,7 +1428,7 @@ export class LowdbStore implements Store {
    * Applies the log lines the snapshot does not contain yet, in order. Returns how many were applied.
    * Lines hold full versions, so applying one the snapshot already has changes nothing.
    */
-  private replay(segments: LogSegment[]): number {
+  private replay(segments: LogSegment[], warnings: string[]): number {
     const data = this.db.data;
     let known = data.logCommit ?? 0;
     let highest = known;
@@ -989,7 +1436,7 @@ export class LowdbStore implements Store {
     for (const segment of segments) {
       const file = basename(segment.path);
       if (segment.after !== undefined && segment.after > known) {
-        this.missingCommits(file, known + 1, segment.after);
+        warnings.push(missingCommits(file, known + 1, segment.after));
         known = segment.after;
       }
       highest = Math.max(highest, segment.after ?? 0);
@@ -1000,13 +1447,13 @@ export class LowdbStore implements Store {
         const problem = commitShapeProblem(commit);
         // The header is line 1.
         if (problem) throw new ChangeLogDamagedError(segment.path, index + 2, problem);
-        if (commit.c > known + 1) this.missingCommits(file, known + 1, commit.c - 1);
+        if (commit.c > known + 1) warnings.push(missingCommits(file, known + 1, commit.c - 1));
         applyCommit(data, commit);
         known = commit.c;
         applied += 1;
       });
       if (segment.torn) {
-        this.openWarning(
+        warnings.push(
           `${file} ends with an incomplete commit (the process stopped while writing it); it was never acknowledged and was ignored. Everything before it is intact.`,
         );
       }
@@ -1015,10 +1462,55 @@ export class LowdbStore implements Store {
     return applied;
   }
 
-  private missingCommits(file: string, from: number, to: number): void {
-    this.openWarning(
-      `Commits ${from}–${to} are missing before ${file} (the snapshot is older than the change log continues from); changes made then may be lost. Check the most recent orders.`,
+  /** Reads the snapshot; when neither it nor its `.bak` is usable, says what that means for invoices. */
+  private async readSnapshot(): Promise<void> {
+    try {
+      await this.db.read();
+    } catch (error) {
+      if (!(error instanceof UnreadableFileError)) throw error;
+      throw new UnreadableFileError(
+        error.path,
+        error.reasons,
+        'Restore the data directory from a backup. Do not start with an empty store instead: Puente would forget which orders were already invoiced and the last fiscal numbers it used.',
+      );
+    }
+  }
+
+  /**
+   * Neither the snapshot nor its `.bak` exists. That is a new data directory — unless a change log that
+   * continues from an earlier snapshot, or archive files, show that this store had data: starting empty
+   * then would issue invoices again and reuse fiscal numbers.
+   */
+  private async refuseToStartOver(segments: LogSegment[]): Promise<void> {
+    const file = basename(this.filePath);
+    const continued = segments.find((segment) => (segment.after ?? 0) > 0);
+    if (continued) {
+      throw new UnreadableFileError(
+        this.filePath,
+        [`${file} and ${file}.bak are both missing, but ${basename(continued.path)} continues from commit ${continued.after} of a snapshot that is gone`],
+        'Restore the data directory from a backup. Starting empty would lose every change before that commit: invoices could be issued twice and fiscal numbers reused.',
+      );
+    }
+    const archived = await readdir(this.archiveDir).then(
+      (names) => names.filter((name) => name.endsWith('.jsonl')),
+      () => [] as string[],
     );
+    if (archived.length > 0) {
+      throw new UnreadableFileError(
+        this.filePath,
+        [`${file} and ${file}.bak are both missing, but ${ARCHIVE_DIR_NAME}/ holds ${archived.length} archive file(s), so this store had data`],
+        'Restore the data directory from a backup. Starting empty would lose the work in progress and the numbering counters: fiscal numbers could be reused.',
+      );
+    }
+  }
+
+  /** The operator's sentence for a fall back to the `.bak` copy: which file, what was wrong, which copy, what may be lost. */
+  private recoveryMessage(recovery: { reason: string; backup: string; quarantined?: string }, replayed: number, gaps: boolean): string {
+    const kept = recovery.quarantined ? ` The damaged file was kept as ${recovery.quarantined}.` : '';
+    const outcome = gaps
+      ? 'The change logs do not reach back to that copy, so some changes may be lost (see the next warning); check the most recent orders.'
+      : `The change logs held every change made since that copy (${replayed} commit(s) replayed), so nothing is lost.`;
+    return `${recovery.reason}; recovered the previous copy from ${recovery.backup}.${kept} ${outcome}`;
   }
 
   private openWarning(message: string): void {
@@ -1038,12 +1530,27 @@ function isEmpty(changes: PendingChanges): boolean {
     changes.batches.size === 0 &&
     changes.counters.size === 0 &&
     changes.allocations.length === 0 &&
-    changes.state.size === 0
+    changes.state.size === 0 &&
+    changes.archived.files.size === 0 &&
+    changes.archived.events.size === 0 &&
+    changes.archived.documents.size === 0 &&
+    changes.archived.batches.size === 0 &&
+    changes.archived.allocations.length === 0
   );
 }
 
 /** Idempotent: full versions replace by id, counters move only up, an allocation is added once. */
 function applyCommit(data: StoreData, commit: StoreCommit): void {
+  // Removals first: within one commit, a record can leave for the archive and then be brought back.
+  const archived = commit.archived ?? {};
+  for (const [file, bytes] of Object.entries(archived.files ?? {})) data.archiveFiles[file] = Math.max(data.archiveFiles[file] ?? 0, bytes);
+  for (const id of archived.events ?? []) delete data.events[id];
+  for (const id of archived.documents ?? []) delete data.documents[id];
+  for (const id of archived.batches ?? []) delete data.batches[id];
+  for (const { seriesKey, documentId } of archived.allocations ?? []) {
+    const list = data.allocations[seriesKey];
+    if (list) data.allocations[seriesKey] = list.filter((a) => a.documentId !== documentId);
+  }
   for (const event of commit.events ?? []) data.events[event.id] = event;
   for (const document of commit.documents ?? []) data.documents[document.id] = document;
   for (const batch of commit.batches ?? []) data.batches[batch.id] = batch;
@@ -1060,8 +1567,18 @@ function applyCommit(data: StoreData, commit: StoreCommit): void {
   }
 }
 
+function missingCommits(file: string, from: number, to: number): string {
+  return `Commits ${from}–${to} are missing before ${file} (the snapshot is older than the change log continues from); changes made then may be lost. Check the most recent orders.`;
+}
+
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+function nonNegativeMs(field: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || value < 0) throw new StoreInputError(field, `must be a number of milliseconds ≥ 0, got ${value}`);
+  return value;
 }
 
 function positiveLimit(field: string, value: number | undefined, fallback: number): number {

@@ -1,6 +1,12 @@
 /**
  * The Store: the only place state lives. Every implementation passes the shared conformance battery
  * in test/store/battery.ts. Each method is atomic and durable when its promise resolves.
+ *
+ * An implementation may move finished records out of its working set (the lowdb store archives issued
+ * documents and their events after a retention). That never shows to callers except in the default
+ * scope of the list methods: lookups by id, business key, dedupe key (within the redelivery window) and
+ * order still find archived records, creations stay idempotent against them, and an update of an
+ * archived record works (it becomes current again).
  */
 import type { SourceEventKind } from '../connector.js';
 import type { DocumentKind, FiscalDocument } from '../domain/fiscal-document.js';
@@ -36,6 +42,8 @@ export interface EventRecord {
   editId?: string;
   /** See SourceEvent.orderTotal. */
   orderTotal?: string;
+  /** See SourceEvent.refundAmount. */
+  refundAmount?: string;
   occurredAt?: string;
   /** See SourceEvent.test / draft. */
   test?: boolean;
@@ -166,13 +174,23 @@ export interface Page {
   limit?: number;
 }
 
+/**
+ * Which records a list covers. By default only the hot set: work in progress and recent history.
+ * `include` adds the archive (finished records moved out of the hot set after their retention), `only`
+ * lists the archive alone. A query by `orderId` always includes the archive: an order's invoice is
+ * looked up months later when its refund arrives.
+ */
+export type ArchiveScope = 'include' | 'only';
+
 export interface EventQuery extends Page {
+  archived?: ArchiveScope;
   status?: EventStatus;
   source?: string;
   orderId?: string;
 }
 
 export interface DocumentQuery extends Page {
+  archived?: ArchiveScope;
   status?: DocumentStatus;
   connectionId?: string;
   orderId?: string;
@@ -180,6 +198,7 @@ export interface DocumentQuery extends Page {
 }
 
 export interface BatchQuery extends Page {
+  archived?: ArchiveScope;
   status?: BatchStatus;
   connectionId?: string;
 }

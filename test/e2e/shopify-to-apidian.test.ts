@@ -4,6 +4,7 @@
  * exactly one invoice per order and one credit note per refund or cancellation, with totals that
  * match the orders to the cent.
  */
+import { apidianTargetsYaml } from './apidian-target.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Decimal } from 'decimal.js';
@@ -51,20 +52,7 @@ mappingsDir: ${path.resolve('mappings')}
 log: { level: info }
 shopify: { apiSecret: ${SECRET}, apiVersion: "2026-01" }
 pipeline: { tickMs: 100, statusPollMs: 150 }
-targets:
-  co:
-    type: apidian
-    baseUrl: ${sandboxUrl}/api
-    token: ${APIDIAN_SANDBOX_DEMO_TOKEN}
-    supplierNit: "900123456"
-    softwarePin: "12345"
-    environment: 2
-    requestsPerMinute: 600
-    resolutions:
-      invoice: { prefix: SETP, resolutionNumber: "18760000001", technicalKey: fc8eac422eba16e22ffd8c6f94b3f40a6e38162c, from: 990000000, to: 995000000 }
-      credit_note: { prefix: NC, from: 1, to: 99999999 }
-      debit_note: { prefix: ND, from: 1, to: 99999999 }
-    batch: { maxDocuments: 10, lingerMs: 200 }
+${apidianTargetsYaml(`${sandboxUrl}/api`)}
 connections:
   - { id: shop, source: { type: shopify, shop: ${SHOP} }, target: co, timezone: America/Bogota }
 `;

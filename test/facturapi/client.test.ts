@@ -149,9 +149,11 @@ describe('FacturapiClient errors', () => {
     expect(second.retryAfterMs).toBeGreaterThan(25_000);
   });
 
-  it('503 is rate_limited too, with 60 s when no Retry-After is given', async () => {
-    nock(ORIGIN).post(`/${TENANT}/de/estado`).reply(503, { success: false, error: 'Servicio no disponible' });
-    expect(await failure(client().estadoDe([CDC]))).toMatchObject({ kind: 'rate_limited', retryAfterMs: 60_000 });
+  it('503 with Retry-After is rate_limited for that long; a bare 503 is an outage, retried like any 5xx', async () => {
+    nock(ORIGIN).post(`/${TENANT}/de/estado`).reply(503, { success: false, error: 'Servicio no disponible' }, { 'Retry-After': '30' });
+    expect(await failure(client().estadoDe([CDC]))).toMatchObject({ kind: 'rate_limited', retryAfterMs: 30_000 });
+    nock(ORIGIN).post(`/${TENANT}/de/estado`).times(5).reply(503, { success: false, error: 'Servicio no disponible' });
+    expect(await failure(client().estadoDe([CDC]))).toMatchObject({ kind: 'retryable' });
   });
 
   it('a lost answer to lote/create is unknown_outcome and is not retried', async () => {

@@ -81,6 +81,8 @@ describe('ledger: raised totals', () => {
     const event = { source, kind: 'order.updated' as const, orderId: '1', editId: 'e', orderTotal: '80000.00' };
     expect(decide(event, [invoiceRecord, debited], { trigger: 'paid' }).action).toBe('ignore');
     expect(decide({ ...event, orderTotal: '76280.00' }, [invoiceRecord], { trigger: 'paid' }).action).toBe('ignore');
-    expect(decide({ ...event, orderTotal: '99999.00' }, [], { trigger: 'paid' }).action).toBe('ignore');
+    // Before any invoice a stated raise waits (deliveries come in any order: the paid order may follow).
+    expect(decide({ ...event, orderTotal: '99999.00' }, [], { trigger: 'paid' }).action).toBe('wait');
+    expect(decide({ ...event, orderTotal: undefined }, [], { trigger: 'paid' }).action).toBe('ignore');
   });
 });

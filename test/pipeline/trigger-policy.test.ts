@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SAMPLE_PAID_ORDER } from '../../connectors/shopify/samples/index.js';
 import { shopifyBuyerTaxId } from '../../connectors/shopify/tax-id.js';
 import type { SourceConnector, SourceEvent } from '../../src/connector.js';
+import { TargetError } from '../../src/errors.js';
 import { decide, type LedgerPolicy } from '../../src/pipeline/ledger.js';
 import type { DocumentRecord } from '../../src/store/store.js';
 import { asReceived, connectionFor, paidEvent, pipeline, type Pipeline } from './harness.js';
@@ -41,6 +42,13 @@ describe('ledger: trigger policy', () => {
     const everything = { trigger: 'paid' as const, issueFor: { testOrders: true, drafts: true, zeroTotal: true } };
     expect(decide(paid({ test: true, draft: true, orderTotal: '0' }), [], everything).action).toBe('create');
     expect(decide(paid({ orderTotal: '0.01' }), [], on('paid')).action).toBe('create');
+  });
+
+  it('a refund that returned no money (a restock, a failed payment) issues no credit note', () => {
+    const refund = { source, kind: 'order.refunded' as const, orderId: '1', refundId: '9' };
+    expect(decide({ ...refund, refundAmount: '0' }, [invoiceRecord], on('paid'))).toMatchObject({ action: 'ignore', note: expect.stringContaining('no money was refunded') });
+    expect(decide({ ...refund, refundAmount: '0.01' }, [invoiceRecord], on('paid')).action).toBe('create');
+    expect(decide(refund, [invoiceRecord], on('paid')).action).toBe('create');
   });
 
   it('a refund of a test order that was never invoiced is ignored instead of waiting forever', () => {
@@ -182,5 +190,37 @@ describe('through the pipeline', () => {
     expect(after).toMatchObject({ status: 'processed', needsCompletion: false });
     const [invoice] = await p.documents();
     expect(invoice!.fiscal!.buyer.identification).toMatchObject({ number: '860001022' });
+  });
+
+  it('an event the source refuses to complete (a deleted refund) is parked with the reason instead of retried forever', async () => {
+    let asked = 0;
+    const shopify: SourceConnector = {
+      name: 'shopify',
+      async complete() {
+        asked++;
+        throw new TargetError('rejected', 'HTTP 404: the refund does not exist', { status: 404 });
+      },
+    };
+    p = await pipeline({ sources: { shopify } });
+    await p.receive({ ...paidEvent(SAMPLE_PAID_ORDER), needsCompletion: true });
+    p.clock.advance(60_000);
+    await p.events.processPending();
+    const [event] = await p.store.listEvents();
+    expect(event).toMatchObject({
+      status: 'needs_attention',
+      attention: { kind: 'source', reason: 'shopify could not complete this delivery: HTTP 404: the refund does not exist' },
+    });
+    expect(asked).toBe(1);
+    expect(await p.documents()).toEqual([]);
+  });
+
+  it('a raise of an order that is never invoiced waits, but not past seven days', async () => {
+    p = await pipeline();
+    const update = { ...paidEvent(SAMPLE_PAID_ORDER), kind: 'order.updated' as const, topic: 'orders/updated', editId: 'e1', orderTotal: '999999.00' };
+    await p.receive(update);
+    expect((await p.store.listEvents())[0]).toMatchObject({ status: 'waiting' });
+    p.clock.advance(7 * 24 * 60 * 60_000 + 1);
+    await p.events.processPending();
+    expect((await p.store.listEvents())[0]).toMatchObject({ status: 'ignored', note: 'the order was not invoiced within 7 days of this change' });
   });
 });

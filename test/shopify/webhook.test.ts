@@ -285,13 +285,41 @@ describe('Shopify webhook receiver: what a change to an order says', () => {
       ],
     });
     const [event] = events(await receiver.receive(signed('orders/updated', body)));
-    expect(event).toMatchObject({ kind: 'order.updated', editId: '2026-03-15T09:00:00-05:00', orderTotal: '448417.28' });
+    expect(event).toMatchObject({ kind: 'order.updated', editId: '2026-03-15T14:00:00.000Z', orderTotal: '448417.28' });
   });
 
   it('an order without a readable total states none, so no debit note is ever inferred from it', async () => {
     const body = JSON.stringify({ id: 6123456789012, updated_at: '2026-03-15T09:00:00-05:00', current_total_price: 'n/a' });
     const [event] = events(await receiver.receive(signed('orders/updated', body)));
     expect(event!.orderTotal).toBeUndefined();
+  });
+
+  it('marks test orders, and — when the source can complete them — the events that invoice an order', async () => {
+    const body = JSON.stringify({ id: 6123456789012, test: true, updated_at: '2026-03-15T09:00:00-05:00', total_price: '1.00' });
+    const [plain] = events(await receiver.receive(signed('orders/paid', body)));
+    expect(plain).toMatchObject({ test: true });
+    expect(plain!.needsCompletion).toBeUndefined();
+    const completing = createShopifyWebhookReceiver({ apiSecretKey: SECRET, completeOrders: true });
+    for (const topic of ['orders/paid', 'orders/create', 'orders/fulfilled']) {
+      const [event] = events(await completing.receive(signed(topic, body)));
+      expect(event).toMatchObject({ needsCompletion: true });
+    }
+    const [cancelled] = events(await completing.receive(signed('orders/cancelled', body)));
+    expect(cancelled!.needsCompletion).toBeUndefined();
+  });
+
+  it('a refund states the money it gave back: successful refund transactions only', async () => {
+    const body = (transactions: unknown[]) => JSON.stringify({ id: 77, order_id: 6123456789012, transactions });
+    const [paid] = events(await receiver.receive(signed('refunds/create', body([
+      { kind: 'refund', status: 'success', amount: '100.10' },
+      { kind: 'refund', status: 'failure', amount: '999.00' },
+      { kind: 'refund', status: 'success', amount: '0.90' },
+    ]))));
+    expect(paid).toMatchObject({ kind: 'order.refunded', refundId: '77', refundAmount: '101' });
+    const [restock] = events(await receiver.receive(signed('refunds/create', body([]))));
+    expect(restock!.refundAmount).toBe('0');
+    const [unsaid] = events(await receiver.receive(signed('refunds/create', JSON.stringify({ id: 78, order_id: 6123456789012 }))));
+    expect(unsaid!.refundAmount).toBeUndefined();
   });
 
   it('orders/edited names the change by the edit id and states no total (its body is not the order)', async () => {

@@ -9,12 +9,19 @@
  * harmless — and deletes the data. A PostgreSQL store would create a schema in the factory, connect a
  * new pool in `reopen`, and drop the schema in `cleanup`.
  *
+ * A store that moves finished records out of its working set (the lowdb store's archive) also gives
+ * `archiveFinished()`; the archive tests then check that archived records are still found by id, key and
+ * order, that updates bring them back, and that dedupe holds. A store without an archive leaves it out,
+ * and the same tests check the same lookups on its one set of records.
+ *
  * Nothing here depends on timing, on an injected clock, or on how an implementation writes.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   RecordNotFoundError,
+  type BatchRecord,
   type DocumentRecord,
+  type EventRecord,
   type NewBatch,
   type NewDocument,
   type NewEvent,
@@ -28,6 +35,11 @@ export interface StoreUnderTest {
   reopen: () => Promise<Store>;
   /** Closes every instance still open (closing twice is harmless) and deletes the data. */
   cleanup: () => Promise<void>;
+  /**
+   * Moves every finished record of the current instance to the archive now, as if its retention had
+   * passed (the redelivery window of dedupe keys has not). Only for stores that have an archive.
+   */
+  archiveFinished?: () => Promise<void>;
 }
 
 export type StoreFactory = () => Promise<StoreUnderTest>;
@@ -76,6 +88,41 @@ export function sampleBatch(overrides: Partial<NewBatch> = {}): NewBatch {
     documentIds: [],
     ...overrides,
   };
+}
+
+/**
+ * An order taken all the way: its event processed, its invoice numbered and issued in a completed batch.
+ * Everything it creates is finished, so it may be archived.
+ */
+export async function issueOrder(
+  store: Store,
+  seriesKey: string,
+  overrides: { orderId?: string; kind?: DocumentRecord['kind']; subjectId?: string; referenceDocumentId?: string } = {},
+): Promise<{ event: EventRecord; document: DocumentRecord; batch: BatchRecord; number: number }> {
+  const base = sampleEvent();
+  const orderId = overrides.orderId ?? base.orderId;
+  const kind = overrides.kind ?? 'invoice';
+  const { event } = await store.recordEvent({ ...base, orderId, receivedAt: new Date().toISOString() });
+  const { document: created } = await store.createDocument(
+    sampleDocument({
+      orderId,
+      kind,
+      eventId: event.id,
+      idempotencyKey: `${SOURCE}:order:${orderId}:${kind}${overrides.subjectId ? `:${overrides.subjectId}` : ''}`,
+      ...(overrides.subjectId ? { subjectId: overrides.subjectId } : {}),
+      ...(overrides.referenceDocumentId ? { referenceDocumentId: overrides.referenceDocumentId } : {}),
+    }),
+  );
+  const number = await store.allocateNumber(seriesKey, created.id, 1);
+  const batch = await store.createBatch(sampleBatch({ documentIds: [created.id], kind }));
+  await store.updateBatch(batch.id, { status: 'completed' });
+  const document = await store.updateDocument(created.id, {
+    status: 'issued',
+    batchId: batch.id,
+    result: { fiscalNumber: `SETP${number}`, issuedAt: new Date().toISOString() },
+  });
+  const processed = await store.updateEvent(event.id, { status: 'processed', documentIds: [created.id] });
+  return { event: processed, document, batch: (await store.getBatch(batch.id))!, number };
 }
 
 export function storeConformanceBattery(name: string, makeStore: StoreFactory): void {
@@ -432,6 +479,135 @@ export function storeConformanceBattery(name: string, makeStore: StoreFactory): 
         const read = await store.getState<{ trigger: string }>('settings:conn_co');
         read!.value.trigger = 'fulfilled';
         expect((await store.getState('settings:conn_co'))?.value).toEqual({ trigger: 'paid' });
+      });
+    });
+
+    describe('archive (finished records leave the working set)', () => {
+      const SERIES = 'apidian:900123456:SETP';
+      const archiveFinished = () => subject.archiveFinished?.() ?? Promise.resolve();
+
+      it('still finds an archived order by id, key and order, also after a restart', async () => {
+        const order = await issueOrder(store, SERIES);
+        await archiveFinished();
+
+        const check = async (current: Store) => {
+          expect(await current.getDocument(order.document.id)).toEqual(order.document);
+          expect(await current.findDocumentByKey(order.document.idempotencyKey)).toEqual(order.document);
+          expect(await current.getEvent(order.event.id)).toEqual(order.event);
+          expect(await current.getBatch(order.batch.id)).toEqual(order.batch);
+          expect(await current.listDocuments({ orderId: order.document.orderId })).toEqual([order.document]);
+          expect(await current.listEvents({ orderId: order.event.orderId })).toEqual([order.event]);
+          expect((await current.listDocuments({ archived: 'include' })).map((d) => d.id)).toContain(order.document.id);
+          expect((await current.listBatches({ archived: 'include' })).map((b) => b.id)).toContain(order.batch.id);
+          // Creating it again returns the archived one: idempotency outlives the working set.
+          const again = await current.createDocument(sampleDocument({ idempotencyKey: order.document.idempotencyKey, orderId: order.document.orderId }));
+          expect(again).toEqual({ document: order.document, duplicate: true });
+          expect(await current.allocateNumber(SERIES, order.document.id, 1)).toBe(order.number);
+        };
+        await check(store);
+        await check(await restart());
+      });
+
+      it('lets a refund months later find the archived invoice and number on without a gap', async () => {
+        const first = await issueOrder(store, SERIES);
+        const second = await issueOrder(store, SERIES);
+        await archiveFinished();
+        await restart();
+
+        const orderDocuments = await store.listDocuments({ orderId: first.document.orderId });
+        const invoice = orderDocuments.find((d) => d.kind === 'invoice');
+        expect(invoice?.id).toBe(first.document.id);
+        const { document: note } = await store.createDocument(
+          sampleDocument({
+            orderId: first.document.orderId,
+            kind: 'credit_note',
+            idempotencyKey: `${first.document.idempotencyKey}:refund:r1`,
+            subjectId: 'r1',
+            referenceDocumentId: invoice!.id,
+          }),
+        );
+        expect(await store.allocateNumber(SERIES, note.id, 1)).toBe(second.number + 1);
+        expect((await store.listAllocations(SERIES)).map((a) => [a.number, a.documentId])).toEqual([
+          [first.number, first.document.id],
+          [second.number, second.document.id],
+          [second.number + 1, note.id],
+        ]);
+        // Newest first, the archived invoice included.
+        expect((await store.listDocuments({ orderId: first.document.orderId })).map((d) => d.id)).toEqual([note.id, first.document.id]);
+      });
+
+      it('brings an archived record back on update; the newer version wins, archived again and after a restart', async () => {
+        const order = await issueOrder(store, SERIES);
+        await archiveFinished();
+
+        // Privacy redaction rewrites an archived event's payload.
+        const redacted = await store.updateEvent(order.event.id, { payload: { redacted: true } });
+        expect(redacted).toMatchObject({ id: order.event.id, status: 'processed', payload: { redacted: true } });
+        // A replay re-opens an issued document.
+        const reopenedDoc = await store.updateDocument(order.document.id, { status: 'ready', attempts: 1 });
+        expect(reopenedDoc).toMatchObject({ id: order.document.id, status: 'ready', number: String(order.number) });
+        expect((await store.listDocuments({ status: 'ready' })).map((d) => d.id)).toEqual([order.document.id]);
+        const failed = await store.updateBatch(order.batch.id, { status: 'failed', error: 'resent' });
+        expect(failed).toMatchObject({ id: order.batch.id, status: 'failed', error: 'resent', documentIds: [order.document.id] });
+
+        await archiveFinished();
+        expect(await store.getDocument(order.document.id)).toEqual(reopenedDoc);
+        const issuedAgain = await store.updateDocument(order.document.id, { status: 'issued' });
+        await archiveFinished();
+
+        const check = async (current: Store) => {
+          expect(await current.getEvent(order.event.id)).toEqual(redacted);
+          expect(await current.getDocument(order.document.id)).toEqual(issuedAgain);
+          expect(await current.findDocumentByKey(order.document.idempotencyKey)).toEqual(issuedAgain);
+          expect(await current.getBatch(order.batch.id)).toEqual(failed);
+          expect(await current.listDocuments({ orderId: order.document.orderId })).toEqual([issuedAgain]);
+          expect(await current.listEvents({ orderId: order.event.orderId })).toEqual([redacted]);
+          expect((await current.listDocuments({ archived: 'include' })).filter((d) => d.id === order.document.id)).toHaveLength(1);
+        };
+        await check(store);
+        await check(await restart());
+        // Two concurrent updates of an archived record both apply.
+        await archiveFinished();
+        await Promise.all([
+          store.updateDocument(order.document.id, { notBefore: '2026-03-01T00:00:00.000Z' }),
+          store.updateDocument(order.document.id, { uncertain: true }),
+        ]);
+        expect(await store.getDocument(order.document.id)).toMatchObject({ notBefore: '2026-03-01T00:00:00.000Z', uncertain: true });
+      });
+
+      it('treats a redelivery of an archived event as a duplicate within the redelivery window', async () => {
+        const delivery = sampleEvent({ receivedAt: new Date().toISOString() });
+        const { event } = await store.recordEvent(delivery);
+        await store.updateEvent(event.id, { status: 'ignored', note: 'test order' });
+        await archiveFinished();
+
+        const again = await store.recordEvent(delivery);
+        expect(again).toMatchObject({ duplicate: true, event: { id: event.id, deliveries: 2, status: 'ignored' } });
+        await archiveFinished();
+        const afterRestart = await (await restart()).recordEvent(delivery);
+        expect(afterRestart).toMatchObject({ duplicate: true, event: { id: event.id, deliveries: 3 } });
+        expect(await store.listEvents({ orderId: delivery.orderId })).toHaveLength(1);
+      });
+
+      it('keeps work in progress where it is and lists it as before', async () => {
+        const done = await issueOrder(store, SERIES);
+        const { event: received } = await store.recordEvent(sampleEvent());
+        const { document: pending } = await store.createDocument(sampleDocument());
+        const { document: ready } = await store.createDocument(sampleDocument({ status: 'ready' }));
+        const sending = await store.createBatch(sampleBatch({ documentIds: [ready.id] }));
+        await archiveFinished();
+
+        expect((await store.listDocuments({ status: 'pending' })).map((d) => d.id)).toEqual([pending.id]);
+        expect((await store.listDocuments({ status: 'ready' })).map((d) => d.id)).toEqual([ready.id]);
+        expect((await store.listEvents({ status: 'received' })).map((e) => e.id)).toEqual([received.id]);
+        expect((await store.listBatches({ status: 'sending' })).map((b) => b.id)).toEqual([sending.id]);
+        // Everything, newest first, with the archive included.
+        expect((await store.listDocuments({ archived: 'include' })).map((d) => d.id)).toEqual([ready.id, pending.id, done.document.id]);
+        expect((await store.listDocuments({ archived: 'include', status: 'issued' })).map((d) => d.id)).toEqual([done.document.id]);
+      });
+
+      it('rejects an archive scope it does not know, naming the field', async () => {
+        await expect(store.listDocuments({ archived: 'all' as never })).rejects.toThrow(/archived/);
       });
     });
 

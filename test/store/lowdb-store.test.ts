@@ -44,7 +44,8 @@ storeConformanceBattery('LowdbStore', async () => {
   const dataDir = await mkdtemp(join(tmpdir(), 'puente-battery-'));
   const instances: LowdbStore[] = [];
   const openInstance = async () => {
-    const instance = new LowdbStore({ dataDir });
+    // Retention 0: whatever is finished may be archived as soon as the battery asks.
+    const instance = new LowdbStore({ dataDir, archiveAfterMs: 0, archiveEveryMs: 0 });
     instances.push(instance);
     await instance.open();
     return instance;
@@ -55,6 +56,9 @@ storeConformanceBattery('LowdbStore', async () => {
     cleanup: async () => {
       for (const instance of instances) await instance.close();
       await rm(dataDir, { recursive: true, force: true });
+    },
+    archiveFinished: async () => {
+      await instances[instances.length - 1]!.archiveNow();
     },
   };
 });

@@ -2,7 +2,7 @@
  * The APIDIAN sandbox as an express app: the invoicing surface of `/api/ubl2.1/...` (reference
  * §1.2–1.11) plus `/_sandbox/*` endpoints for tests (documents seen, fault injection, reset).
  */
-import { addFaultRoutes } from '../../../src/target-kit/sandbox-routes.js';
+import { addFaultRoutes, CHAOS_FAULTS_EXPECTED, takeDropAfterAccept } from '../../../src/target-kit/sandbox-routes.js';
 import { randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { TYPE_DOCUMENTS } from '../ids.js';
@@ -95,7 +95,7 @@ export function createApidianSandbox(options: ApidianSandboxOptions = {}): Apidi
     const all = req.query.all === '1' || req.query.all === 'true';
     res.json({ documents: state.documents({ all }).map(documentView) });
   });
-  addFaultRoutes(testing, { faults, schema: FaultsInput, none: noFaults, expected: '{errorRate?: 0..1, latencyMs?, force429?, retryAfterSeconds?, dropAfterAccept?}', reset });
+  addFaultRoutes(testing, { faults, schema: FaultsInput, none: noFaults, expected: `{errorRate?: 0..1, latencyMs?, force429?, retryAfterSeconds?, dropAfterAccept?, ${CHAOS_FAULTS_EXPECTED}}`, reset });
   app.use('/_sandbox', testing);
 
   // ─── the API ───────────────────────────────────────────────────────────────────────────────
@@ -112,8 +112,7 @@ export function createApidianSandbox(options: ApidianSandboxOptions = {}): Apidi
 
   /** Destroys the connection instead of answering when a dropAfterAccept fault is armed. */
   function dropIfArmed(res: Response): boolean {
-    if (faults.dropAfterAccept <= 0) return false;
-    faults.dropAfterAccept -= 1;
+    if (!takeDropAfterAccept(faults, random)) return false;
     res.socket?.destroy();
     return true;
   }

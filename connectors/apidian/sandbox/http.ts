@@ -4,6 +4,7 @@
  */
 import type { NextFunction, Request, Response } from 'express';
 import { z } from 'zod';
+import { applyLatency, takeError, chaosFaultsShape, noChaosFaults, takeRateLimit, type ChaosFaults } from '../../../src/target-kit/sandbox-routes.js';
 import type { LaravelErrors } from '../wire.js';
 import type { SandboxCompany, SandboxStore } from './state.js';
 
@@ -145,9 +146,10 @@ export const FaultsInput = z.strictObject({
   /** Retry-After of the forced 429s, in seconds (default 1). */
   retryAfterSeconds: z.number().int().min(0).max(3600).optional(),
   dropAfterAccept: z.number().int().min(0).optional(),
+  ...chaosFaultsShape,
 });
 
-export interface SandboxFaults {
+export interface SandboxFaults extends ChaosFaults {
   errorRate: number;
   latencyMs: number;
   force429: number;
@@ -156,18 +158,17 @@ export interface SandboxFaults {
 }
 
 export function noFaults(): SandboxFaults {
-  return { errorRate: 0, latencyMs: 0, force429: 0, retryAfterSeconds: 1, dropAfterAccept: 0 };
+  return { errorRate: 0, latencyMs: 0, force429: 0, retryAfterSeconds: 1, dropAfterAccept: 0, ...noChaosFaults() };
 }
 
 /** Latency, forced 429s and random 5xx, applied before anything else on the API routes. */
 export function injectFaults(faults: SandboxFaults, style: ErrorStyle, limit: () => number, random: () => number) {
   return async (_req: Request, res: Response, next: NextFunction): Promise<void> => {
-    if (faults.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, faults.latencyMs));
-    if (faults.force429 > 0) {
-      faults.force429 -= 1;
+    await applyLatency(faults, random);
+    if (takeRateLimit(faults, random)) {
       return sendTooManyAttempts(res, style, faults.retryAfterSeconds, limit());
     }
-    if (faults.errorRate > 0 && random() < faults.errorRate) {
+    if (takeError(faults, random)) {
       if (random() < 0.5) {
         res.status(503).json({ message: 'Service Unavailable' });
       } else {

@@ -2,7 +2,17 @@
  * The FacturApi sandbox as an express app: the REST surface of routes.ts under `/:tenant`, with
  * SIFEN's asynchronous lote processing behind it, plus `/_sandbox/*` endpoints for tests.
  */
-import { addFaultRoutes } from '../../../src/target-kit/sandbox-routes.js';
+import {
+  addFaultRoutes,
+  applyLatency,
+  takeError,
+  CHAOS_FAULTS_EXPECTED,
+  chaosFaultsShape,
+  noChaosFaults,
+  takeDropAfterAccept,
+  takeRateLimit,
+  type ChaosFaults,
+} from '../../../src/target-kit/sandbox-routes.js';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { CANCELLATION_WINDOW_MS, LOTE_MAX_BYTES, LOTE_QUERY_WINDOW_MS, SIFEN, isApproved } from '../codes.js';
@@ -37,7 +47,7 @@ export interface FacturapiSandboxOptions {
   random?: () => number;
 }
 
-export interface SandboxFaults {
+export interface SandboxFaults extends ChaosFaults {
   errorRate: number;
   latencyMs: number;
   force429: number;
@@ -62,10 +72,11 @@ export const FaultsInput = z.strictObject({
   retryAfterSeconds: z.number().int().min(0).max(3600).optional(),
   dropAfterAccept: z.number().int().min(0).optional(),
   notQueued: z.number().int().min(0).optional(),
+  ...chaosFaultsShape,
 });
 
 function noFaults(): SandboxFaults {
-  return { errorRate: 0, latencyMs: 0, force429: 0, retryAfterSeconds: 1, dropAfterAccept: 0, notQueued: 0 };
+  return { errorRate: 0, latencyMs: 0, force429: 0, retryAfterSeconds: 1, dropAfterAccept: 0, notQueued: 0, ...noChaosFaults() };
 }
 
 const fail = (res: Response, status: number, error: string, errores?: FailureBody['errores']) => {
@@ -101,7 +112,7 @@ export function createFacturapiSandbox(options: FacturapiSandboxOptions = {}): F
   testing.get('/events', (_req, res) => {
     res.json({ events: state.data.events, inutilized: state.data.inutilized });
   });
-  addFaultRoutes(testing, { faults, schema: FaultsInput, none: noFaults, expected: '{errorRate?: 0..1, latencyMs?, force429?, retryAfterSeconds?, dropAfterAccept?, notQueued?}', reset });
+  addFaultRoutes(testing, { faults, schema: FaultsInput, none: noFaults, expected: `{errorRate?: 0..1, latencyMs?, force429?, retryAfterSeconds?, dropAfterAccept?, notQueued?, ${CHAOS_FAULTS_EXPECTED}}`, reset });
   app.use('/_sandbox', testing);
 
   // ─── the API, per tenant ───────────────────────────────────────────────────────────────────
@@ -110,13 +121,12 @@ export function createFacturapiSandbox(options: FacturapiSandboxOptions = {}): F
   api.use(express.json({ limit: options.bodyLimit ?? '5mb', verify: (req, _res, buf) => ((req as Request & { rawLength?: number }).rawLength = buf.length) }));
 
   api.use(async (_req: Request, res: Response, next: NextFunction) => {
-    if (faults.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, faults.latencyMs));
-    if (faults.force429 > 0) {
-      faults.force429 -= 1;
+    await applyLatency(faults, random);
+    if (takeRateLimit(faults, random)) {
       res.setHeader('Retry-After', String(faults.retryAfterSeconds));
       return fail(res, 429, `Demasiadas solicitudes: intente nuevamente en ${faults.retryAfterSeconds} segundos`);
     }
-    if (faults.errorRate > 0 && random() < faults.errorRate) {
+    if (takeError(faults, random)) {
       return random() < 0.5 ? fail(res, 503, 'Servicio no disponible (falla simulada del sandbox)') : fail(res, 500, 'Error interno (falla simulada del sandbox)');
     }
     next();
@@ -147,8 +157,7 @@ export function createFacturapiSandbox(options: FacturapiSandboxOptions = {}): F
   const tenantOf = (res: Response) => (res.locals as Locals).tenant;
 
   function dropIfArmed(res: Response): boolean {
-    if (faults.dropAfterAccept <= 0) return false;
-    faults.dropAfterAccept -= 1;
+    if (!takeDropAfterAccept(faults, random)) return false;
     res.socket?.destroy();
     return true;
   }

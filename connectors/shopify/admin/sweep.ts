@@ -15,6 +15,7 @@ import type { AdminLogger, ShopifyGraphqlClient } from './graphql-client.js';
 import { readFullOrder, type FullOrder } from './order-reader.js';
 import { ORDERS_COUNT, ORDERS_PAGE, type GqlPageInfo } from './queries.js';
 import { chargedTotal, legacyId, restOrder, restRefund, type RestObject } from './rest-shape.js';
+import { refundedMoney } from '../refund-money.js';
 
 export interface SweepCursor {
   /** ISO instant (UTC) of the last order handled. */
@@ -135,6 +136,8 @@ export function eventsForOrder(source: string, full: FullOrder): SourceEvent[] {
       occurredAt: refund.createdAt,
       payload: restRefund(order, refund),
     });
+    const returned = refundedMoney(events.at(-1)!.payload as Record<string, unknown>);
+    if (returned !== undefined) events.at(-1)!.refundAmount = returned;
   }
   if (order.cancelledAt) {
     events.push({

@@ -4,7 +4,7 @@
  * 60-per-minute limit, signed webhooks, and `/_sandbox/*` endpoints for tests (documents, faults,
  * reset, webhook URL and deliveries).
  */
-import { addFaultRoutes } from '../../../src/target-kit/sandbox-routes.js';
+import { addFaultRoutes, CHAOS_FAULTS_EXPECTED, takeDropAfterAccept } from '../../../src/target-kit/sandbox-routes.js';
 import { createHash } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
@@ -327,7 +327,7 @@ export function createTuimprentaSandbox(options: TuimprentaSandboxOptions = {}):
     advance();
     res.json({ batches: Object.values(state.data.batches).map(batchJson) });
   });
-  addFaultRoutes(testing, { faults, schema: FaultsInput, none: noFaults, expected: '{errorRate?: 0..1, latencyMs?, force429?, retryAfterSeconds?, dropAfterAccept?}', reset });
+  addFaultRoutes(testing, { faults, schema: FaultsInput, none: noFaults, expected: `{errorRate?: 0..1, latencyMs?, force429?, retryAfterSeconds?, dropAfterAccept?, ${CHAOS_FAULTS_EXPECTED}}`, reset });
   testing.put('/webhook', (req, res) => {
     const parsed = z.strictObject({ url: z.url().nullable() }).safeParse(req.body ?? {});
     if (!parsed.success) {
@@ -367,8 +367,7 @@ export function createTuimprentaSandbox(options: TuimprentaSandboxOptions = {}):
 
   /** Carries out the request, then drops the connection instead of answering, when armed. */
   function dropIfArmed(res: Response): boolean {
-    if (faults.dropAfterAccept <= 0) return false;
-    faults.dropAfterAccept -= 1;
+    if (!takeDropAfterAccept(faults, random)) return false;
     res.socket?.destroy();
     return true;
   }

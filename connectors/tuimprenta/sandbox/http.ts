@@ -5,6 +5,7 @@
  */
 import type { NextFunction, Request, Response } from 'express';
 import { z } from 'zod';
+import { applyLatency, takeError, chaosFaultsShape, noChaosFaults, takeRateLimit, type ChaosFaults } from '../../../src/target-kit/sandbox-routes.js';
 import type { ApiFailure } from './fiscal.js';
 import type { ApiErrorShape, SandboxAccount, SandboxStore } from './state.js';
 
@@ -111,9 +112,10 @@ export const FaultsInput = z.strictObject({
   retryAfterSeconds: z.number().int().min(0).max(3600).optional(),
   /** The next N creating requests (invoice, batch, cancel) are carried out, then the connection is dropped. */
   dropAfterAccept: z.number().int().min(0).optional(),
+  ...chaosFaultsShape,
 });
 
-export interface SandboxFaults {
+export interface SandboxFaults extends ChaosFaults {
   errorRate: number;
   latencyMs: number;
   force429: number;
@@ -122,18 +124,17 @@ export interface SandboxFaults {
 }
 
 export function noFaults(): SandboxFaults {
-  return { errorRate: 0, latencyMs: 0, force429: 0, retryAfterSeconds: 1, dropAfterAccept: 0 };
+  return { errorRate: 0, latencyMs: 0, force429: 0, retryAfterSeconds: 1, dropAfterAccept: 0, ...noChaosFaults() };
 }
 
 /** Latency, forced 429s and random 500/503s, before anything else on /v1. */
 export function injectFaults(faults: SandboxFaults, limit: () => number, now: () => number, random: () => number) {
   return async (_req: Request, res: Response, next: NextFunction): Promise<void> => {
-    if (faults.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, faults.latencyMs));
-    if (faults.force429 > 0) {
-      faults.force429 -= 1;
+    await applyLatency(faults, random);
+    if (takeRateLimit(faults, random)) {
       return sendRateLimited(res, limit(), now() + faults.retryAfterSeconds * 1000, now());
     }
-    if (faults.errorRate > 0 && random() < faults.errorRate) {
+    if (takeError(faults, random)) {
       const unavailable = random() < 0.5;
       sendError(res, unavailable ? 503 : 500, {
         type: 'api_error',

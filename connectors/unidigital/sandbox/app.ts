@@ -9,7 +9,17 @@
  * then; one open batch per series (BATCH_EXISTS with the existing batch in `extra`); `GET
  * /documents/short/{id}` answers 405 to POST; annulment by control number keeps the number.
  */
-import { addFaultRoutes } from '../../../src/target-kit/sandbox-routes.js';
+import {
+  addFaultRoutes,
+  applyLatency,
+  takeError,
+  CHAOS_FAULTS_EXPECTED,
+  chaosFaultsShape,
+  noChaosFaults,
+  takeDropAfterAccept,
+  takeRateLimit,
+  type ChaosFaults,
+} from '../../../src/target-kit/sandbox-routes.js';
 import { randomBytes, randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
@@ -31,7 +41,7 @@ export interface UnidigitalSandboxOptions {
   random?: () => number;
 }
 
-export interface UnidigitalSandboxFaults {
+export interface UnidigitalSandboxFaults extends ChaosFaults {
   errorRate: number;
   latencyMs: number;
   force429: number;
@@ -53,12 +63,13 @@ const FaultsInput = z.strictObject({
   latencyMs: z.number().int().min(0).max(120_000, { error: 'latencyMs must be 0..120000' }).optional(),
   force429: z.number().int().min(0).optional(),
   dropAfterAccept: z.number().int().min(0).optional(),
+  ...chaosFaultsShape,
 });
 
 const SettingsInput = z.strictObject({ controlNumberDelayMs: z.number().int().min(0).max(3_600_000) });
 
 function noFaults(): UnidigitalSandboxFaults {
-  return { errorRate: 0, latencyMs: 0, force429: 0, dropAfterAccept: 0 };
+  return { errorRate: 0, latencyMs: 0, force429: 0, dropAfterAccept: 0, ...noChaosFaults() };
 }
 
 /** The imprenta's envelope. */
@@ -134,7 +145,7 @@ export function createUnidigitalSandbox(options: UnidigitalSandboxOptions = {}):
   testing.get('/batches', (_req, res) => {
     res.json({ batches: Object.values(state.data.batches) });
   });
-  addFaultRoutes(testing, { faults, schema: FaultsInput, none: noFaults, expected: '{errorRate?: 0..1, latencyMs?, force429?, dropAfterAccept?}', reset });
+  addFaultRoutes(testing, { faults, schema: FaultsInput, none: noFaults, expected: `{errorRate?: 0..1, latencyMs?, force429?, dropAfterAccept?, ${CHAOS_FAULTS_EXPECTED}}`, reset });
   testing.post('/settings', (req, res) => {
     const parsed = SettingsInput.safeParse(req.body ?? {});
     if (!parsed.success) {
@@ -203,8 +214,7 @@ export function createUnidigitalSandbox(options: UnidigitalSandboxOptions = {}):
   api.use(async (req: Request, res: Response, next: NextFunction) => {
     const account = accountOf(res);
     const key = `${account.userName}|${seriesOfRequest(req) ?? '*'}`;
-    if (faults.force429 > 0) {
-      faults.force429 -= 1;
+    if (takeRateLimit(faults, random)) {
       fail(res, 429, 'RequestInProgress', 'Tu petición anterior sigue en proceso');
       return;
     }
@@ -220,8 +230,8 @@ export function createUnidigitalSandbox(options: UnidigitalSandboxOptions = {}):
     };
     res.on('finish', release);
     res.on('close', release);
-    if (faults.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, faults.latencyMs));
-    if (faults.errorRate > 0 && random() < faults.errorRate) {
+    await applyLatency(faults, random);
+    if (takeError(faults, random)) {
       fail(res, 500, 'InternalError', 'Error interno del servidor (falla simulada del sandbox)');
       return;
     }
@@ -237,8 +247,7 @@ export function createUnidigitalSandbox(options: UnidigitalSandboxOptions = {}):
 
   /** Destroys the connection after the change was made, when a dropAfterAccept fault is armed. */
   function dropIfArmed(res: Response): boolean {
-    if (faults.dropAfterAccept <= 0) return false;
-    faults.dropAfterAccept -= 1;
+    if (!takeDropAfterAccept(faults, random)) return false;
     res.socket?.destroy();
     return true;
   }

@@ -1,0 +1,75 @@
+/**
+ * What the chaos run taught the dispatcher: documents of a client-numbered series go out in number
+ * order (never past one that is backing off), documents that failed together back off together, and
+ * one connection's slow API does not hold up another's documents.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { demoOrder } from '../../connectors/shopify/samples/index.js';
+import { parseShopifyJson } from '../../connectors/shopify/payload-json.js';
+import type { BatchSubmission, OutgoingBatch } from '../../src/connector.js';
+import { ScriptedTarget, connectionFor, paidEventFor, pipeline, type Pipeline } from '../pipeline/harness.js';
+
+let p: Pipeline;
+afterEach(async () => {
+  await p?.close();
+});
+
+async function readyInvoices(count: number, source?: string): Promise<string[]> {
+  const events = Array.from({ length: count }, (_, i) => paidEventFor(parseShopifyJson(demoOrder(i).body) as Record<string, unknown>, source ? { source } : {}));
+  const before = new Set((await p.documents()).map((d) => d.id));
+  await p.receive(...events);
+  const made = (await p.documents()).filter((d) => !before.has(d.id));
+  expect(made.map((d) => d.status)).toEqual(events.map(() => 'ready'));
+  return made.sort((a, b) => Number(a.number) - Number(b.number)).map((d) => d.id);
+}
+
+const failAll = (batch: OutgoingBatch): BatchSubmission => ({
+  results: batch.documents.map((d) => ({ documentId: d.documentId, outcome: 'failed', kind: 'retryable', reason: 'HTTP 500' })),
+});
+
+describe('number order and shared backoff', () => {
+  it('documents that failed in one batch come due at the same instant, whatever their own attempt counts', async () => {
+    p = await pipeline({ random: () => 0.5 });
+    const ids = await readyInvoices(3);
+    // The first document has failed before on its own: a higher attempt count.
+    await p.store.updateDocument(ids[0]!, { attempts: 4 });
+    p.target.submitScripts.push(failAll);
+    await p.dispatcher.dispatchReady();
+    const notBefore = await Promise.all(ids.map(async (id) => (await p.document(id)).notBefore));
+    expect(new Set(notBefore).size).toBe(1);
+    expect(Date.parse(notBefore[0]!)).toBeGreaterThan(p.clock.time);
+  });
+
+  it('nothing numbered after a document that is backing off goes out before it; then all go, in number order', async () => {
+    p = await pipeline();
+    const ids = await readyInvoices(3);
+    await p.store.updateDocument(ids[0]!, { notBefore: new Date(p.clock.time + 10_000).toISOString() });
+    await p.dispatcher.dispatchReady();
+    expect(p.target.submitted()).toEqual([]);
+    p.clock.advance(10_001);
+    await p.dispatcher.dispatchReady();
+    expect(p.target.submitted().map((b) => b.documents.map((d) => d.documentId))).toEqual([ids]);
+    expect((await p.documents()).every((d) => d.status === 'issued')).toBe(true);
+  });
+
+  it('a connection whose API has not answered yet does not hold up another connection', async () => {
+    const slow = new ScriptedTarget();
+    let release!: () => void;
+    const answered = new Promise<void>((resolve) => (release = resolve));
+    slow.submitScripts.push(async (batch) => {
+      await answered;
+      return { results: batch.documents.map((d) => ({ documentId: d.documentId, outcome: 'issued', fiscalNumber: `S${d.number}` })) };
+    });
+    p = await pipeline({
+      connections: (fast) => [connectionFor(fast), connectionFor(slow, { id: 'slow', shop: 'lenta.myshopify.com' })],
+    });
+    await readyInvoices(1, 'shopify:lenta.myshopify.com');
+    const [fastId] = await readyInvoices(1);
+    const pass = p.dispatcher.dispatchReady();
+    // The fast connection's document is issued while the slow API still holds its request.
+    for (let i = 0; i < 50 && (await p.document(fastId!)).status !== 'issued'; i++) await new Promise((r) => setTimeout(r, 20));
+    expect((await p.document(fastId!)).status).toBe('issued');
+    release();
+    await pass;
+  });
+});
