@@ -15,7 +15,7 @@ import { benchStoreGrowth, renderStoreGrowth, STORE_GROWTH, writeStoreGrowthSect
 
 const BENCHMARKS_FILE = path.resolve(import.meta.dirname, '../BENCHMARKS.md');
 /** If anything hangs, give up rather than run forever. */
-const WATCHDOG_MS = 5 * 60_000;
+const WATCHDOG_MS = 12 * 60_000;
 
 const INGEST: IngestSettings = {
   concurrency: 32,
