@@ -200,6 +200,18 @@ export function createShopifyWebhookReceiver(options: ShopifyWebhookReceiverOpti
     logger: { level: LogSeverity.Error },
   });
 
+  /** The body as an object with exact ids, or the 400 that says why it is not one. */
+  function parseBody(rawTopic: string, rawBody: string): { body: Record<string, unknown> } | { refused: Verdict } {
+    let body: unknown;
+    try {
+      body = parseShopifyJson(rawBody, jsonLimits);
+    } catch (error) {
+      if (error instanceof ShopifyJsonError) return { refused: reject(400, `Webhook body is not acceptable JSON: ${error.message}`) };
+      throw error;
+    }
+    return isRecord(body) ? { body } : { refused: reject(400, `${rawTopic} body must be a JSON object`) };
+  }
+
   /**
    * app/uninstalled and the compliance topics: done (durably) before the delivery is answered; a
    * failure throws, so Shopify gets a 5xx and delivers again. The shop is taken from the signed body
@@ -207,14 +219,9 @@ export function createShopifyWebhookReceiver(options: ShopifyWebhookReceiverOpti
    */
   async function actOnLifecycle(topic: string, rawTopic: string, headerShop: string, rawBody: string): Promise<Verdict> {
     const lifecycle = options.lifecycle!;
-    let body: unknown;
-    try {
-      body = parseShopifyJson(rawBody, jsonLimits);
-    } catch (error) {
-      if (error instanceof ShopifyJsonError) return reject(400, `Webhook body is not acceptable JSON: ${error.message}`);
-      throw error;
-    }
-    if (!isRecord(body)) return reject(400, `${rawTopic} body must be a JSON object`);
+    const parsed = parseBody(rawTopic, rawBody);
+    if ('refused' in parsed) return parsed.refused;
+    const { body } = parsed;
     const named = topic === 'APP_UNINSTALLED' ? body.myshopify_domain : body.shop_domain;
     if (named !== undefined && named !== null) {
       const bodyShop = typeof named === 'string' ? shopify.utils.sanitizeShop(named.trim().toLowerCase()) : null;
@@ -292,14 +299,9 @@ export function createShopifyWebhookReceiver(options: ShopifyWebhookReceiverOpti
     }
     if (!kind) return actOnLifecycle(check.topic, rawTopic, shop, rawBody);
 
-    let body: unknown;
-    try {
-      body = parseShopifyJson(rawBody, jsonLimits);
-    } catch (error) {
-      if (error instanceof ShopifyJsonError) return reject(400, `Webhook body is not acceptable JSON: ${error.message}`);
-      throw error;
-    }
-    if (!isRecord(body)) return reject(400, `${rawTopic} body must be a JSON object`);
+    const parsed = parseBody(rawTopic, rawBody);
+    if ('refused' in parsed) return parsed.refused;
+    const { body } = parsed;
 
     const ref = orderRefFromBody(rawTopic, kind, body);
     if (typeof ref === 'string') return reject(400, ref);
