@@ -5,7 +5,7 @@
 import express, { type Router } from 'express';
 import { z } from 'zod';
 import type { Connection, Connections } from '../pipeline/connections.js';
-import { PollingError, type Backfills, type Sweeper, type SweepState } from '../pipeline/polling.js';
+import { PollingError, sweepKey, type Backfills, type Sweeper, type SweepState } from '../pipeline/polling.js';
 import type { WriteBacks } from '../pipeline/write-back.js';
 import type { Store } from '../store/store.js';
 
@@ -37,7 +37,7 @@ export function connectionsRouter(admin: ConnectionAdmin): Router {
         targetType: c.target.name,
         trigger: c.settings.trigger,
         triggerDelayMinutes: c.settings.triggerDelayMinutes,
-        sweep: (await admin.store.getState<SweepState>(`sweep:${c.id}`))?.value ?? null,
+        sweep: (await admin.store.getState<SweepState>(sweepKey(c.id)))?.value ?? null,
         backfill: (await admin.backfills.get(c.id)) ?? null,
       })),
     );

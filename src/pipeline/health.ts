@@ -5,6 +5,7 @@
  * Counts come from the store's list queries, which return at most MAX_COUNTED records; a figure that
  * reaches it is reported with `atLeast: true` rather than as an exact number.
  */
+import { sweepKey, type SweepState } from './polling.js';
 import type { Connection, Connections } from './connections.js';
 import type { DocumentRecord, EventRecord, Store } from '../store/store.js';
 
@@ -55,6 +56,8 @@ export interface ConnectionHealth {
   /** Why documents need attention, by kind (`mapping`, `rejected`, `auth`, …). */
   attentionByKind: Record<string, number>;
   limiter: LimiterState;
+  /** The reconciliation sweep: when it last ran and succeeded, and why it last failed. */
+  sweep?: { lastRunAt?: string; lastSuccessAt?: string; lastError?: string };
 }
 
 export interface HealthReport {
@@ -123,6 +126,7 @@ async function connectionHealth(
   const events = (status: EventRecord['status']) =>
     store.listEvents({ status, source: connection.source, limit: MAX_COUNTED }).then((all) => all.filter((e) => e.connectionId === connection.id));
   const [waiting, eventsAttention] = await Promise.all([events('waiting'), events('needs_attention')]);
+  const sweep = (await store.getState<SweepState>(sweepKey(connection.id)))?.value;
 
   const queued = [...pending, ...ready, ...inFlight];
   const oldest = queued.reduce<string | undefined>((min, d) => (min === undefined || d.createdAt < min ? d.createdAt : min), undefined);
@@ -147,6 +151,9 @@ async function connectionHealth(
   if (eventsAttention.length > 0) reasons.push(`${shown(count(eventsAttention))} event(s) need attention (GET /api/events?status=needs_attention)`);
   const ageMs = oldest ? Math.max(0, now - Date.parse(oldest)) : undefined;
   if (ageMs !== undefined && ageMs > staleAfterMs) reasons.push(`the oldest queued document has waited ${minutes(ageMs)} (more than ${minutes(staleAfterMs)})`);
+  if (sweep?.lastError) {
+    reasons.push(`the last reconciliation sweep failed (${sweep.lastError}): orders a webhook missed are not recovered until one succeeds`);
+  }
 
   return {
     id: connection.id,
@@ -162,6 +169,9 @@ async function connectionHealth(
     events: { waiting: count(waiting), needsAttention: count(eventsAttention) },
     attentionByKind,
     limiter,
+    ...(sweep
+      ? { sweep: { ...(sweep.lastRunAt ? { lastRunAt: sweep.lastRunAt } : {}), ...(sweep.lastSuccessAt ? { lastSuccessAt: sweep.lastSuccessAt } : {}), ...(sweep.lastError ? { lastError: sweep.lastError } : {}) } }
+      : {}),
   };
 }
 

@@ -42,7 +42,8 @@ export interface BackfillState extends PollProgress {
   finishedAt?: string;
 }
 
-const sweepKey = (connectionId: string) => `sweep:${connectionId}`;
+/** Where a connection's sweep state is kept (keyed state). */
+export const sweepKey = (connectionId: string) => `sweep:${connectionId}`;
 const backfillKey = (connectionId: string) => `backfill:${connectionId}`;
 
 /** How far back the very first sweep of a connection looks (later sweeps start at their cursor). */

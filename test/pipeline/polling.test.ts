@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { PollPage, PollRequest, SourceConnector, SourceEvent } from '../../src/connector.js';
 import { Connections } from '../../src/pipeline/connections.js';
 import { Inbox } from '../../src/pipeline/inbox.js';
+import { healthReport } from '../../src/pipeline/health.js';
 import { Backfills, PollingError, Sweeper, type BackfillState, type SweepState } from '../../src/pipeline/polling.js';
 import { ManualClock, ScriptedTarget, connectionFor, openTempStore, silentLog, type TempStore } from './harness.js';
 
@@ -89,12 +90,19 @@ describe('the reconciliation sweep', () => {
     const state = (await temp.store.getState<SweepState>('sweep:shop'))!.value;
     expect(state).toMatchObject({ cursor: '2', found: 2, lastError: 'HTTP 503 from the store' });
     expect(state.lastSuccessAt).toBeUndefined();
+    // The health report says so: orders a webhook missed are not being recovered.
+    const degraded = await healthReport(temp.store, deps.connections, undefined, { now: clock.now });
+    expect(degraded.connections[0]).toMatchObject({ status: 'degraded', sweep: { lastError: 'HTTP 503 from the store' } });
+    expect(degraded.reasons).toContain('shop: the last reconciliation sweep failed (HTTP 503 from the store): orders a webhook missed are not recovered until one succeeds');
 
     source.failAtPage = undefined;
     const next = await sweeper.sweep('shop');
     expect(next).toMatchObject({ cursor: '5', found: 3 });
     expect(next.lastError).toBeUndefined();
     expect(next.lastSuccessAt).toBe(clock.now().toISOString());
+    const healthy = await healthReport(temp.store, deps.connections, undefined, { now: clock.now });
+    expect(healthy.connections[0]!.reasons.filter((r) => r.includes('sweep'))).toEqual([]);
+    expect(healthy.connections[0]!.sweep).toEqual({ lastRunAt: next.lastRunAt, lastSuccessAt: next.lastSuccessAt });
   });
 
   it('sweeps a connection again only when its interval has passed, and never when it is 0', async () => {
