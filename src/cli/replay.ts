@@ -9,7 +9,7 @@
  * reachable, 2 the command line is wrong.
  */
 import { ATTENTION_KINDS, type EventReplay, type ReplayedDocument } from '../pipeline/replay.js';
-import { CliUsageError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, adminEndpoint, parseCommandLine, processIo, type CliIo } from './io.js';
+import { CliUsageError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, adminEndpoint, adminRequest, parseCommandLine, processIo, type CliIo } from './io.js';
 
 export const REPLAY_USAGE = `Usage:
   puente replay --status needs_attention [--kind KIND] [--connection ID] [--limit N]
@@ -21,33 +21,6 @@ export const REPLAY_USAGE = `Usage:
 A replay keeps each document's id, legal key and number: it never issues a second document.
 `;
 
-interface Answer {
-  status: number;
-  body: Record<string, unknown>;
-}
-
-async function post(url: string, token: string, body?: unknown): Promise<Answer> {
-  let response: Response;
-  try {
-    response = await fetch(url, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-  } catch (error) {
-    throw new UnreachableError(`cannot reach Puente at ${new URL(url).origin}: ${(error as Error).cause ? String((error as { cause: unknown }).cause) : (error as Error).message} — is it running? (--url)`);
-  }
-  const text = await response.text();
-  let parsed: Record<string, unknown>;
-  try {
-    parsed = JSON.parse(text) as Record<string, unknown>;
-  } catch {
-    parsed = { message: text.slice(0, 200) };
-  }
-  return { status: response.status, body: parsed };
-}
-
-class UnreachableError extends Error {}
 
 function describeDocument(document: ReplayedDocument): string {
   const why = document.attention ? `${document.attention.kind}${document.attention.path ? ` at ${document.attention.path}` : ''}: ${document.attention.reason}` : 'no reason recorded';
@@ -81,13 +54,14 @@ export async function runReplayCommand(args: string[], io: CliIo = processIo()):
     }
     const limit = values.limit === undefined ? undefined : Number(values.limit);
     if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > 1000)) throw new CliUsageError(`--limit must be a whole number from 1 to 1000, not "${values.limit}"`);
-    const { url, token } = adminEndpoint(io, { url: values.url, token: values.token });
+    const endpoint = adminEndpoint(io, { url: values.url, token: values.token });
+    const { url } = endpoint;
 
     const answer = values.document
-      ? await post(`${url}/api/documents/${encodeURIComponent(values.document)}/replay`, token)
+      ? await adminRequest(endpoint, 'POST', `/api/documents/${encodeURIComponent(values.document)}/replay`)
       : values.event
-        ? await post(`${url}/api/events/${encodeURIComponent(values.event)}/replay`, token)
-        : await post(`${url}/api/replay`, token, {
+        ? await adminRequest(endpoint, 'POST', `/api/events/${encodeURIComponent(values.event)}/replay`)
+        : await adminRequest(endpoint, 'POST', '/api/replay', {
             status: 'needs_attention',
             ...(values.kind ? { kind: values.kind } : {}),
             ...(values.connection ? { connectionId: values.connection } : {}),

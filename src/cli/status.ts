@@ -8,7 +8,7 @@
  * refused the token, 2 the command line is wrong. Scripts and monitors can rely on them.
  */
 import type { ConnectionHealth, Count, HealthReport } from '../pipeline/health.js';
-import { CliUsageError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, adminEndpoint, parseCommandLine, processIo, type CliIo } from './io.js';
+import { CliUsageError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, ServerUnreachableError, adminEndpoint, adminRequest, parseCommandLine, processIo, type AdminEndpoint, type CliIo } from './io.js';
 
 export const EXIT_UNREACHABLE = 3;
 
@@ -22,26 +22,17 @@ export const STATUS_USAGE = `Usage:
   Exit codes: 0 ok, 1 degraded, 3 unreachable or refused, 2 usage.
 `;
 
-class UnreachableError extends Error {}
+/** The server answered, but not with a report (refused token, older version, not JSON). */
+class RefusedError extends Error {}
 
-const TIMEOUT_MS = 10_000;
-
-async function fetchReport(url: string, token: string): Promise<HealthReport> {
-  let response: Response;
-  try {
-    response = await fetch(`${url}/api/health/deep`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(TIMEOUT_MS) });
-  } catch (error) {
-    const cause = (error as { cause?: unknown }).cause;
-    throw new UnreachableError(`cannot reach Puente at ${url}: ${cause ? String(cause) : (error as Error).message} — is it running? (--url)`);
-  }
-  if (response.status === 401) throw new UnreachableError(`Puente at ${url} refused the admin token (401): pass the right one with --token`);
-  if (response.status === 404) throw new UnreachableError(`Puente at ${url} has no /api/health/deep (404): is it an older version?`);
-  if (!response.ok) throw new UnreachableError(`Puente at ${url} answered ${response.status} to /api/health/deep`);
-  try {
-    return (await response.json()) as HealthReport;
-  } catch {
-    throw new UnreachableError(`Puente at ${url} answered /api/health/deep with something that is not JSON`);
-  }
+async function fetchReport(endpoint: AdminEndpoint): Promise<HealthReport> {
+  const { url } = endpoint;
+  const answer = await adminRequest(endpoint, 'GET', '/api/health/deep');
+  if (answer.status === 401) throw new RefusedError(`Puente at ${url} refused the admin token (401): pass the right one with --token`);
+  if (answer.status === 404) throw new RefusedError(`Puente at ${url} has no /api/health/deep (404): is it an older version?`);
+  if (answer.status !== 200) throw new RefusedError(`Puente at ${url} answered ${answer.status} to /api/health/deep`);
+  if (!Array.isArray(answer.body.connections)) throw new RefusedError(`Puente at ${url} answered /api/health/deep with something that is not a health report`);
+  return answer.body as unknown as HealthReport;
 }
 
 const n = (c: Count) => `${c.count}${c.atLeast ? '+' : ''}`;
@@ -103,9 +94,9 @@ export async function runStatusCommand(args: string[], io: CliIo = processIo()):
       json: { type: 'boolean' },
     });
     if (positionals.length > 0) throw new CliUsageError(`status takes options only, not ${positionals.join(' ')}`);
-    const { url, token } = adminEndpoint(io, { url: values.url, token: values.token });
-    const report = await fetchReport(url, token);
-    io.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report, url));
+    const endpoint = adminEndpoint(io, { url: values.url, token: values.token });
+    const report = await fetchReport(endpoint);
+    io.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report, endpoint.url));
     return report.status === 'ok' ? EXIT_OK : EXIT_FAILURE;
   } catch (error) {
     if (error instanceof CliUsageError) {
@@ -113,6 +104,6 @@ export async function runStatusCommand(args: string[], io: CliIo = processIo()):
       return EXIT_USAGE;
     }
     io.stderr.write(`puente status: ${(error as Error)?.message ?? String(error)}\n`);
-    return error instanceof UnreachableError ? EXIT_UNREACHABLE : EXIT_FAILURE;
+    return error instanceof RefusedError || error instanceof ServerUnreachableError ? EXIT_UNREACHABLE : EXIT_FAILURE;
   }
 }
