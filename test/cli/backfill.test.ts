@@ -98,8 +98,11 @@ describe('puente backfill', () => {
       .reply(200, connections)
       .post('/api/connections/acme/backfill')
       .reply(409, { error: 'already_running', message: 'a backfill from 2025-12-01 is running for "acme"; wait for it to finish' });
+    const follow = nock(URL).get('/api/connections/acme/backfill').reply(200, state({}));
     const cli = io();
     expect(await runBackfillCommand(['shopify', '--shop', 'acme.myshopify.com', '--since', '2026-01-01', '--url', URL, '--token', TOKEN], cli, noWait)).toBe(1);
+    expect(follow.isDone()).toBe(false);
+    expect(cli.out()).toBe('');
     expect(cli.err()).toContain('a backfill from 2025-12-01 is running');
   });
 

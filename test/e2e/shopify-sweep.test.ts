@@ -84,7 +84,9 @@ describe('the Shopify reconciliation sweep, end to end', () => {
     );
     const swept = await admin('/api/connections/swept/sweep', { method: 'POST' });
     expect(swept.status).toBe(200);
-    expect(await swept.json()).toMatchObject({ connectionId: 'swept', found: expect.any(Number) });
+    const first = (await swept.json()) as { connectionId: string; found: number };
+    expect(first.connectionId).toBe('swept');
+    expect(first.found).toBeGreaterThanOrEqual(1);
 
     const [invoice] = await eventually(async () => {
       const invoices = await sandboxInvoices();

@@ -94,9 +94,12 @@ describe('admin routes for connections', () => {
   it('starts a backfill (202) and shows its progress; refuses a bad date (400) and an unknown connection (404)', async () => {
     const started = await call('POST', '/connections/listed/backfill', { since: '2026-01-01' });
     expect(started).toMatchObject({ status: 202, json: { status: 'running', from: '2026-01-01T00:00:00-05:00' } });
-    const followed = await call('GET', '/connections/listed/backfill');
-    expect(followed.status).toBe(200);
-    expect(['running', 'done']).toContain(followed.json.status);
+    let followed = await call('GET', '/connections/listed/backfill');
+    for (let i = 0; i < 100 && followed.json.status === 'running'; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      followed = await call('GET', '/connections/listed/backfill');
+    }
+    expect(followed).toMatchObject({ status: 200, json: { status: 'done', scanned: 2, total: 2, found: 2, cursor: 'c2' } });
 
     expect(await call('POST', '/connections/listed/backfill', {})).toMatchObject({ status: 400, json: { message: expect.stringContaining('since') } });
     expect(await call('POST', '/connections/listed/backfill', { since: 'yesterday' })).toMatchObject({ status: 400, json: { error: 'bad_since' } });
