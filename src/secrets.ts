@@ -20,7 +20,7 @@ const PREFIX = 'enc:v1:';
 const KEY_BYTES = 32;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
-export const SECRET_KEY_FILE = 'secret-key';
+const SECRET_KEY_FILE = 'secret-key';
 
 export class SecretKeyError extends Error {
   constructor(message: string) {

@@ -12,7 +12,7 @@ import type { OdooMovePayload } from './payload.js';
 
 export type OdooEventOutcome = { event: SourceEvent } | { skipped: string };
 
-export function deliveryIdFor(moveId: string): string {
+function deliveryIdFor(moveId: string): string {
   return `move:${moveId}:posted`;
 }
 

@@ -75,7 +75,7 @@ function unique(values: Iterable<number | undefined>): number[] {
   return [...new Set([...values].filter((v): v is number => v !== undefined))];
 }
 
-export function documentKindOf(move: Raw): OdooDocumentKind {
+function documentKindOf(move: Raw): OdooDocumentKind {
   if (move.move_type === 'out_refund') return 'credit_note';
   return idOf(move.debit_origin_id) !== undefined ? 'debit_note' : 'invoice';
 }

@@ -11,7 +11,7 @@ import { eventForMove } from './events.js';
 import { isoToOdooDatetime, type OdooMoveReader } from './moves.js';
 
 /** Where a first poll without `since` starts: the beginning of the books. */
-export const EPOCH = '1970-01-01 00:00:00';
+const EPOCH = '1970-01-01 00:00:00';
 
 export interface PollTarget {
   source: string;

@@ -57,7 +57,7 @@ export interface ShopifyAppLifecycleDeps {
 
 export const PRIVACY_EXPORT_PREFIX = 'privacy-export:';
 /** Marks a payload that was redacted (and when), for the export and for audits. */
-export const REDACTED_MARK = 'puente_redacted_at';
+const REDACTED_MARK = 'puente_redacted_at';
 
 /** Keys whose values are personal data not needed for any fiscal document, removed wherever they appear. */
 const PERSONAL_KEYS = new Set([
@@ -82,7 +82,7 @@ const PERSONAL_KEYS = new Set([
 ]);
 
 /** Cart attributes that carry what an invoice needs (buyer tax id, legal name, exchange rate). */
-export const FISCAL_NOTE_ATTRIBUTES = ['NIT', 'DV', 'Razón social', 'RUC', 'RIF', 'tasa_bcv'];
+const FISCAL_NOTE_ATTRIBUTES = ['NIT', 'DV', 'Razón social', 'RUC', 'RIF', 'tasa_bcv'];
 
 /** Billing address fields an invoice carries as the buyer's identity and fiscal address. */
 const BILLING_IDENTITY = ['name', 'first_name', 'last_name', 'company', 'country', 'country_code'];
@@ -109,7 +109,7 @@ function pick(record: Record<string, unknown>, keys: readonly string[]): Record<
  * that no fiscal document needs. Kept: ids, amounts, lines, taxes, dates; the buyer's name, company
  * and tax-id cart attributes; the billing street address only when an issued document used it.
  */
-export function scrubOrderPayload(payload: unknown, options: ScrubOptions): unknown {
+function scrubOrderPayload(payload: unknown, options: ScrubOptions): unknown {
   const keepAttributes = new Set([...FISCAL_NOTE_ATTRIBUTES, ...(options.keepNoteAttributes ?? [])]);
   const walk = (value: unknown, key: string | undefined): unknown => {
     if (Array.isArray(value)) {

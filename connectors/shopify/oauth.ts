@@ -25,7 +25,7 @@ import type { Logger } from '../../src/log.js';
 import type { ShopifySessionStore } from './sessions.js';
 
 export const DEFAULT_SHOPIFY_SCOPES = ['read_orders', 'write_orders'];
-export const CALLBACK_PATH = '/auth/callback';
+const CALLBACK_PATH = '/auth/callback';
 
 export interface ShopifyOAuthOptions {
   /** The app's client id (API key); OAuth is refused with a clear answer while it is empty. */
@@ -46,7 +46,7 @@ export interface ShopifyOAuthOptions {
   afterInstall?: (shop: string, res: Response) => void | Promise<void>;
 }
 
-export class OAuthConfigError extends Error {
+class OAuthConfigError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'OAuthConfigError';

@@ -21,7 +21,7 @@ function decimal(value: unknown): Dec | undefined {
  * never falls short of the amount, and domain code treats the few millionths over as discount
  * (the line's net amount is stated outright), so the line's value stays exactly the amount.
  */
-export function unitPriceOf(amount: Dec, quantity: Dec): string {
+function unitPriceOf(amount: Dec, quantity: Dec): string {
   return amount.div(quantity).toDecimalPlaces(UNIT_PRICE_PLACES, Dec.ROUND_UP).toFixed();
 }
 

@@ -36,7 +36,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /** WooCommerce ids are WordPress post ids: positive integers (some plugins send them as text). */
-export function wooId(value: unknown): string | undefined {
+function wooId(value: unknown): string | undefined {
   if (typeof value === 'number' && Number.isSafeInteger(value) && value > 0) return String(value);
   if (typeof value === 'string' && /^[1-9]\d{0,19}$/.test(value)) return value;
   return undefined;

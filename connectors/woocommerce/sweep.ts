@@ -16,7 +16,7 @@ import type { WooCommerceConnection } from './bindings.js';
 import type { WooCommerceClient } from './client.js';
 import { eventsForOrder } from './events.js';
 
-export const SWEEP_PAGE_SIZE = 100;
+const SWEEP_PAGE_SIZE = 100;
 /** Without a cursor or a start, the first sweep looks this far back. */
 export const FIRST_SWEEP_LOOKBACK_MS = 24 * 60 * 60 * 1000;
 const OVERLAP_MS = 1000;
@@ -27,7 +27,7 @@ interface SweepCursor {
 }
 
 /** An instant → WooCommerce's GMT form without offset (the query uses dates_are_gmt=true). */
-export function toWooGmt(instant: Date): string {
+function toWooGmt(instant: Date): string {
   return instant.toISOString().slice(0, 19);
 }
 

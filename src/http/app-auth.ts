@@ -15,7 +15,7 @@ import type { Request, Response } from 'express';
 
 export type Viewer = { kind: 'admin'; via: 'cookie' | 'bearer' } | { kind: 'shop'; shop: string; via: 'cookie' | 'session-token' };
 
-export const APP_COOKIE = 'puente_app';
+const APP_COOKIE = 'puente_app';
 const COOKIE_TTL_MS = 12 * 60 * 60 * 1000;
 
 export interface AppAuthOptions {

@@ -10,7 +10,7 @@ import type { Connection, Connections } from './connections.js';
 import type { DocumentRecord, EventRecord, Store } from '../store/store.js';
 
 /** The store's largest page: counts at this size may be larger in truth. */
-export const MAX_COUNTED = 1000;
+const MAX_COUNTED = 1000;
 
 export interface HealthOptions {
   /** A queued document older than this makes its connection degraded. Default 15 minutes. */

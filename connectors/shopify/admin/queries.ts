@@ -199,14 +199,14 @@ const TAX_LINE = `{ title rate channelLiable priceSet ${MONEY_BAG} }`;
 const DISCOUNT_ALLOCATION = `{ allocatedAmountSet ${MONEY_BAG} discountApplication { index } }`;
 const ADDRESS = `{ firstName lastName name company address1 address2 city province provinceCode zip country countryCodeV2 phone latitude longitude }`;
 
-export const LINE_ITEM_FIELDS = `id name title variantTitle vendor sku quantity currentQuantity isGiftCard taxable requiresShipping
+const LINE_ITEM_FIELDS = `id name title variantTitle vendor sku quantity currentQuantity isGiftCard taxable requiresShipping
   originalUnitPriceSet ${MONEY_BAG} totalDiscountSet ${MONEY_BAG}
   customAttributes { key value }
   taxLines ${TAX_LINE}
   discountAllocations ${DISCOUNT_ALLOCATION}
   variant { id } product { id }`;
 
-export const SHIPPING_LINE_FIELDS = `id title code source carrierIdentifier phone isRemoved
+const SHIPPING_LINE_FIELDS = `id title code source carrierIdentifier phone isRemoved
   originalPriceSet ${MONEY_BAG} discountedPriceSet ${MONEY_BAG}
   taxLines ${TAX_LINE}
   discountAllocations ${DISCOUNT_ALLOCATION}`;

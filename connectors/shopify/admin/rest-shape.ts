@@ -95,7 +95,7 @@ function address(a: GqlMailingAddress | null): RestObject | null {
   };
 }
 
-export function restLineItem(item: GqlLineItem): RestObject {
+function restLineItem(item: GqlLineItem): RestObject {
   return {
     id: legacyId(item.id),
     admin_graphql_api_id: item.id,
@@ -119,7 +119,7 @@ export function restLineItem(item: GqlLineItem): RestObject {
   };
 }
 
-export function restShippingLine(line: GqlShippingLine): RestObject {
+function restShippingLine(line: GqlShippingLine): RestObject {
   return {
     id: optionalId(line.id),
     title: line.title,

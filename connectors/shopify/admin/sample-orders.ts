@@ -37,7 +37,7 @@ function bag(amount: Decimal, currency: string): GqlMoneyBag {
 const gid = (type: string, id: bigint | string) => `gid://shopify/${type}/${id}`;
 
 /** GraphQL's DateTime: UTC, whole seconds, `Z`. */
-export function utc(iso: string): string {
+function utc(iso: string): string {
   return new Date(iso).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
@@ -119,7 +119,7 @@ function quantitiesLeft(order: SampleOrder, refunds: SampleRefund[]): Map<bigint
   return left;
 }
 
-export function sampleGqlRefund(order: SampleOrder, refund: SampleRefund, earlier: SampleRefund[] = []): GqlRefund {
+function sampleGqlRefund(order: SampleOrder, refund: SampleRefund, earlier: SampleRefund[] = []): GqlRefund {
   const c = order.currency;
   const rf = refundFigures(order, refund, earlier);
   const left = quantitiesLeft(order, [...earlier, refund]);

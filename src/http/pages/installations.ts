@@ -63,7 +63,7 @@ export interface InstallationsDeps {
   clock?: () => Date;
 }
 
-export const installationKey = (shop: string) => `installation:shopify:${shop}`;
+const installationKey = (shop: string) => `installation:shopify:${shop}`;
 /** The connection id of a shop's installation: `shopify-<shop name>` (acme.myshopify.com → shopify-acme). */
 export const connectionIdFor = (shop: string) => `shopify-${shop.replace(/\.myshopify\.com$/, '')}`;
 const sealPurpose = (shop: string) => `installation:shopify:${shop}:target`;
