@@ -3,9 +3,8 @@
  * shape webhooks (and the sweep's REST-shaped refunds) carry them. A restock without money back, or
  * a refund whose payment failed, gave back nothing — and calls for no credit note.
  */
-import { Dec } from '../../src/domain/money.js';
+import { Dec, isDecimalString } from '../../src/domain/money.js';
 
-const MONEY = /^-?\d+(\.\d+)?$/;
 
 /** Decimal string; undefined when a transaction's amount cannot be read. */
 export function refundedMoney(refund: Record<string, unknown>): string | undefined {
@@ -14,7 +13,7 @@ export function refundedMoney(refund: Record<string, unknown>): string | undefin
     if (typeof transaction !== 'object' || transaction === null) continue;
     const { kind, status, amount } = transaction as Record<string, unknown>;
     if (kind !== 'refund' || status !== 'success') continue;
-    if (typeof amount !== 'string' || !MONEY.test(amount)) return undefined;
+    if (!isDecimalString(amount)) return undefined;
     total = total.plus(amount);
   }
   return total.toFixed();

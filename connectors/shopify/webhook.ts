@@ -6,7 +6,7 @@ import { refundedMoney } from './refund-money.js';
 import '@shopify/shopify-api/adapters/node';
 import { ApiVersion, LogSeverity, shopifyApi } from '@shopify/shopify-api';
 import type { SourceEvent, SourceEventKind, WebhookRequest, WebhookVerdict } from '../../src/connector.js';
-import { Dec } from '../../src/domain/money.js';
+import { Dec, isDecimalString } from '../../src/domain/money.js';
 import { CustomersDataRequestPayload, CustomersRedactPayload, ShopRedactPayload, type ShopifyAppLifecycleHandler } from './lifecycle.js';
 import { DEFAULT_JSON_LIMITS, parseShopifyJson, ShopifyJsonError, type JsonLimits } from './payload-json.js';
 import { verifyShopifyDelivery } from './verify.js';
@@ -148,7 +148,6 @@ function orderRefFromBody(topic: string, kind: SourceEventKind, body: Record<str
   return { orderId, ...(editId ? { editId } : {}), bodyTimestamp };
 }
 
-const MONEY = /^-?\d+(\.\d+)?$/;
 
 /**
  * What the order has charged so far, refunds not deducted: `current_total_price` (which Shopify
@@ -157,7 +156,7 @@ const MONEY = /^-?\d+(\.\d+)?$/;
  */
 function chargedTotal(body: Record<string, unknown>): string | undefined {
   const current = body.current_total_price ?? body.total_price;
-  if (typeof current !== 'string' || !MONEY.test(current)) return undefined;
+  if (!isDecimalString(current)) return undefined;
   let total = new Dec(current);
   for (const refund of Array.isArray(body.refunds) ? body.refunds : []) {
     if (!isRecord(refund)) continue;

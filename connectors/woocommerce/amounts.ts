@@ -5,15 +5,14 @@
  * computed here in decimal, from the decimal strings WooCommerce sends, and added beside the
  * source's own fields under `puente_*` names; mappings may not divide amounts themselves.
  */
-import { Dec } from '../../src/domain/money.js';
+import { Dec, isDecimalString } from '../../src/domain/money.js';
 
-const MONEY = /^-?\d+(\.\d+)?$/;
 /** Six places is what a tax-exclusive unit price may carry; domain code keeps it unrounded. */
 const UNIT_PRICE_PLACES = 6;
 
 function decimal(value: unknown): Dec | undefined {
   if (typeof value === 'number' && Number.isFinite(value)) return new Dec(String(value));
-  return typeof value === 'string' && MONEY.test(value.trim()) ? new Dec(value.trim()) : undefined;
+  return typeof value === 'string' && isDecimalString(value.trim()) ? new Dec(value.trim()) : undefined;
 }
 
 /**

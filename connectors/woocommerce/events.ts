@@ -15,6 +15,7 @@
  * A `refunded` order with refunds recorded gets no cancellation: its refunds already credit it, and
  * WooCommerce records one for the remainder when an order is marked refunded (wc_order_fully_refunded).
  */
+import { isDecimalString } from '../../src/domain/money.js';
 import type { SourceEvent, SourceEventKind } from '../../src/connector.js';
 import { withUnitPrices } from './amounts.js';
 import { resolveTaxId, type TaxIdKeys } from './tax-id.js';
@@ -29,7 +30,6 @@ export interface OrderEventOptions extends TaxIdKeys {
   delivery?: { deliveryId?: string; webhookId?: string };
 }
 
-const MONEY = /^-?\d+(\.\d+)?$/;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -68,7 +68,7 @@ export function eventsForOrder(order: unknown, options: OrderEventOptions): Sour
   if (!orderId) return 'the order has no numeric `id`';
   if (typeof order.status !== 'string' || order.status === '') return `order ${orderId} has no \`status\``;
   const status = order.status;
-  const total = typeof order.total === 'string' && MONEY.test(order.total) ? order.total : undefined;
+  const total = isDecimalString(order.total) ? order.total : undefined;
   if (order.total !== undefined && total === undefined) return `order ${orderId}: \`total\` must be a decimal string such as "119000.00"`;
   const modified = typeof order.date_modified_gmt === 'string' && order.date_modified_gmt !== '' ? order.date_modified_gmt : undefined;
   const paidAt = gmtInstant(order.date_paid_gmt);

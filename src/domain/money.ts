@@ -25,6 +25,11 @@ export type Dec = InstanceType<typeof Dec>;
 
 /** Strings only, plain notation: no exponent, no sign other than '-', no leading/trailing dot. */
 const DECIMAL_STRING = /^-?\d+(\.\d+)?$/;
+
+/** Whether a value is an amount as stores and APIs write them: a decimal string, no exponent. */
+export function isDecimalString(value: unknown): value is string {
+  return typeof value === 'string' && DECIMAL_STRING.test(value);
+}
 /** Longer inputs could exceed the 50-digit precision once multiplied; no real amount needs them. */
 const MAX_DIGITS = 30;
 
