@@ -16,7 +16,7 @@ import { SecretBox, loadSecretKey } from '../../secrets.js';
 import type { Store } from '../../store/store.js';
 import { bearerAuth } from '../admin.js';
 import { AppAuth } from '../app-auth.js';
-import { checkCredentials, type CredentialChecker } from './credential-check.js';
+import { checkCredentials, type CredentialChecker } from '../../../connectors/credential-checks.js';
 import { ShopInstallations, restoreInstallations, type TargetFactory } from './installations.js';
 import { settingsPageRouter } from './settings-page.js';
 

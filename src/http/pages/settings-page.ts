@@ -14,7 +14,7 @@ import express, { type Request, type Response, type Router } from 'express';
 import type { Logger } from '../../log.js';
 import type { DocumentRecord, Store } from '../../store/store.js';
 import type { AppAuth, Viewer } from '../app-auth.js';
-import type { CredentialChecker } from './credential-check.js';
+import type { CredentialChecker } from '../../../connectors/credential-checks.js';
 import { Safe, html } from './html.js';
 import { TARGET_TYPES, connectionIdFor, type Installation, type ShopInstallations } from './installations.js';
 import { TARGET_FIELDS, TARGET_LABELS, formValuesFor, hasSavedSecret, parseSettingsForm, type FieldErrors, type FieldSpec, type FormValues } from './settings-form.js';

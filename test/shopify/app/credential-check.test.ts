@@ -8,7 +8,7 @@ import { APIDIAN_SANDBOX_TARGET_DEFAULTS } from '../../../connectors/apidian/san
 import { FACTURAPI_SANDBOX_TARGET_DEFAULTS } from '../../../connectors/facturapi/sandbox/index.js';
 import { TUIMPRENTA_SANDBOX_TARGET_DEFAULTS } from '../../../connectors/tuimprenta/sandbox/index.js';
 import { UNIDIGITAL_SANDBOX_TARGET_DEFAULTS } from '../../../connectors/unidigital/sandbox/index.js';
-import { checkCredentials } from '../../../src/http/pages/credential-check.js';
+import { checkCredentials } from '../../../connectors/credential-checks.js';
 import { parseSettingsForm } from '../../../src/http/pages/settings-form.js';
 import type { InstallTargetType } from '../../../src/http/pages/installations.js';
 import { ApidianTargetConfig } from '../../../connectors/apidian/config.js';

@@ -1,7 +1,8 @@
 /**
- * Before a store owner's invoicing credentials are saved: one cheap, authenticated, read-only call to
+ * Part of the connector registry (like index.ts, it may name every target). Before a store owner's
+ * invoicing credentials are saved: one cheap, authenticated, read-only call to
  * the invoicing API through its connector's own client, so a wrong token, password, URL or series is
- * reported on the field it belongs to — and nothing is saved — instead of surfacing as failed
+ * reported on the form field it belongs to (`<type>.<config key>`) — and nothing is saved — instead of surfacing as failed
  * invoices later.
  *
  * - APIDIAN: `GET invoice/current_number/1/<invoice prefix>` (token, baseUrl, and that the invoice
@@ -10,16 +11,15 @@
  * - tuimprenta: `GET /v1/ping`;
  * - FacturApi: `GET /<tenant>/ruc/<issuer RUC>` (tenant, API key, and that SIFEN knows the RUC).
  */
-import { ApidianClient } from '../../../connectors/apidian/client.js';
-import type { ApidianTargetConfig } from '../../../connectors/apidian/config.js';
-import { FacturapiClient } from '../../../connectors/facturapi/client.js';
-import type { FacturapiTargetConfig } from '../../../connectors/facturapi/config.js';
-import { TuimprentaClient } from '../../../connectors/tuimprenta/client.js';
-import type { TuimprentaTargetConfig } from '../../../connectors/tuimprenta/config.js';
-import { UnidigitalClient, sha512Hex } from '../../../connectors/unidigital/client.js';
-import type { UnidigitalTargetConfig } from '../../../connectors/unidigital/config.js';
-import { TargetError } from '../../errors.js';
-import type { InstallTargetType } from './installations.js';
+import { ApidianClient } from './apidian/client.js';
+import type { ApidianTargetConfig } from './apidian/config.js';
+import { FacturapiClient } from './facturapi/client.js';
+import type { FacturapiTargetConfig } from './facturapi/config.js';
+import { TuimprentaClient } from './tuimprenta/client.js';
+import type { TuimprentaTargetConfig } from './tuimprenta/config.js';
+import { UnidigitalClient, sha512Hex } from './unidigital/client.js';
+import type { UnidigitalTargetConfig } from './unidigital/config.js';
+import { TargetError } from '../src/errors.js';
 
 export type CredentialCheck = { ok: true; detail: string } | { ok: false; field: string; message: string };
 
@@ -116,7 +116,10 @@ async function facturapi(config: FacturapiTargetConfig): Promise<CredentialCheck
   }
 }
 
-export type CredentialChecker = (type: InstallTargetType, config: Record<string, unknown>) => Promise<CredentialCheck>;
+/** The target types a store owner can pick on the settings page. */
+export type CheckableTargetType = 'apidian' | 'unidigital' | 'tuimprenta' | 'facturapi';
+
+export type CredentialChecker = (type: CheckableTargetType, config: Record<string, unknown>) => Promise<CredentialCheck>;
 
 /** `config` is the account block as its target type parsed it. */
 export const checkCredentials: CredentialChecker = (type, config) => {
