@@ -2,17 +2,17 @@
  * The connectors this build of Puente ships, by type. The composition root (src/server.ts) builds
  * sources and targets from configuration through this table; nothing else names a connector.
  */
-import type { CompletableEvent, IssuedDocumentNotice, PollRequest, SourceConnector, TargetConnector } from '../src/connector.js';
+import type { SourceConnector, TargetConnector } from '../src/connector.js';
 import type { Logger } from '../src/log.js';
 import type { Store } from '../src/store/store.js';
-import { ShopifySourceSettings, shopifyAccessTokens, shopifySourceKey } from './shopify/config.js';
-import { createShopifyAdmin, type ShopifyAdmin } from './shopify/admin/index.js';
+import { ShopifySourceSettings, shopifySourceKey } from './shopify/config.js';
+import type { ShopifyAdmin } from './shopify/admin/index.js';
 import type { ShopifyAppLifecycleHandler } from './shopify/lifecycle.js';
 import { shopifyBuyerTaxId, type TaxIdChain } from './shopify/tax-id.js';
 import { createApidianTarget } from './apidian/index.js';
 import { parseApidianTargetConfig } from './apidian/config.js';
 import { APIDIAN_SANDBOX_DEMO_TOKEN, startApidianSandbox } from './apidian/sandbox/index.js';
-import { createShopifySource } from './shopify/index.js';
+import { createShopifyAppSource } from './shopify/index.js';
 import { createOdooSource, parseOdooSourceBlock, testOdooConnection } from './odoo/index.js';
 import { WooCommerceSourceSettings, wooCommerceSourceKey } from './woocommerce/config.js';
 import { createWooCommerceSource } from './woocommerce/index.js';
@@ -189,33 +189,16 @@ export interface SourceDeps {
   logger: Logger;
 }
 
-/**
- * The Shopify source: webhooks always; the Admin API part (sweep, localized tax fields, write-back)
- * for shops Puente holds a token for — installed through OAuth, or a custom app's `accessToken`.
- * A shop without a token is swept, completed and written back as a no-op, not as a failure.
- */
 function shopifySource(deps: SourceDeps): { source: SourceConnector; admin: ShopifyAdmin } {
   const { installedToken, publicUrl, adminOrigin, ...receiver } = deps.shopify;
-  const shopSettings = () => deps.bindings.filter((b) => b.source.startsWith('shopify:')).map((b) => b.settings as ShopifySourceSettings);
-  const tokenFor = shopifyAccessTokens(shopSettings, installedToken);
-  const admin = createShopifyAdmin({
-    apiVersion: deps.shopify.apiVersion,
-    accessTokenFor: tokenFor,
+  return createShopifyAppSource({
+    ...receiver,
+    shops: () => deps.bindings.filter((b) => b.source.startsWith('shopify:')).map((b) => b.settings as ShopifySourceSettings),
+    ...(installedToken ? { installedToken } : {}),
     ...(publicUrl ? { publicUrl } : {}),
     ...(adminOrigin ? { adminOrigin } : {}),
     logger: deps.logger.child({ source: 'shopify-admin' }),
   });
-  const shopOf = (source: string) => source.slice('shopify:'.length);
-  const withToken = {
-    async *poll(request: PollRequest) {
-      if (await tokenFor(shopOf(request.source))) yield* admin.poll(request);
-    },
-    complete: async (event: CompletableEvent) => ((await tokenFor(shopOf(event.source))) ? admin.complete(event) : event.payload),
-    writeBack: async (notice: IssuedDocumentNotice) => {
-      if (await tokenFor(shopOf(notice.source))) await admin.writeBack(notice);
-    },
-  };
-  return { source: createShopifySource({ ...receiver, completeOrders: true, admin: withToken }), admin };
 }
 
 /** The sources, plus the Shopify Admin API client the app needs beside them (webhook subscriptions). */
