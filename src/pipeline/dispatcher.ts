@@ -84,8 +84,9 @@ export class Dispatcher {
   async dispatchReady(): Promise<number | undefined> {
     let wakeAt: number | undefined;
     const now = this.clock().getTime();
-    // Oldest first, so documents reach the target in the order they were numbered.
-    const ready = (await this.store.listDocuments({ status: 'ready', limit: 1000 })).reverse();
+    // Oldest first, so documents reach the target in the order they were numbered — and so the oldest
+    // are always in the page, however many were readied after them.
+    const ready = await this.store.listDocuments({ status: 'ready', order: 'oldest', limit: 1000 });
     const groups = new Map<string, DocumentRecord[]>();
     /** Per group, the lowest number still backing off: nothing numbered after it goes out before it. */
     const heldFrom = new Map<string, number>();

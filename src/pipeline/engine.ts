@@ -116,9 +116,9 @@ export class PipelineEngine {
   private async pass(): Promise<number | undefined> {
     const issuedBefore = this.dispatcher.issuedCount;
     const changedEvents = await this.events.processPending();
-    const pending = await this.store.listDocuments({ status: 'pending', limit: 1000 });
+    const pending = await this.store.listDocuments({ status: 'pending', order: 'oldest', limit: 1000 });
     let readied = 0;
-    for (const document of pending.reverse()) if ((await this.preparer.prepare(document)) !== 'waiting') readied++;
+    for (const document of pending) if ((await this.preparer.prepare(document)) !== 'waiting') readied++;
     const dispatchWake = await this.dispatcher.dispatchReady();
     const pollWake = await this.dispatcher.pollAwaiting();
     // Documents issued in this pass may unblock waiting events and notes; go again if anything moved.

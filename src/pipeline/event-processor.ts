@@ -35,8 +35,8 @@ export class EventProcessor {
 
   /** Processes new events, then looks again at those waiting for something. Returns how many changed. */
   async processPending(): Promise<number> {
-    const fresh = await this.store.listEvents({ status: 'received', limit: 1000 });
-    const waiting = await this.store.listEvents({ status: 'waiting', limit: 1000 });
+    const fresh = await this.store.listEvents({ status: 'received', order: 'oldest', limit: 1000 });
+    const waiting = await this.store.listEvents({ status: 'waiting', order: 'oldest', limit: 1000 });
     const byArrival = [...fresh, ...waiting].sort((a, b) => a.receivedAt.localeCompare(b.receivedAt) || a.id.localeCompare(b.id));
     let changed = 0;
     for (const event of byArrival) if (await this.process(event)) changed++;

@@ -54,6 +54,7 @@ import {
   type DocumentQuery,
   type DocumentRecord,
   type EventQuery,
+  type ListOrder,
   type EventRecord,
   type NewBatch,
   type NewDocument,
@@ -434,15 +435,6 @@ function pageLimit(limit: number | undefined): number {
   return Math.min(limit, MAX_LIST_LIMIT);
 }
 
-function newestFirst<T extends { id: string }>(records: T[], instant: (record: T) => string): T[] {
-  return records.sort((a, b) => {
-    const diff = Date.parse(instant(b)) - Date.parse(instant(a));
-    if (diff !== 0 && !Number.isNaN(diff)) return diff;
-    // Ids are time-sortable and monotonic, so they order records created within the same instant.
-    return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
-  });
-}
-
 function archiveScope(query: { archived?: unknown; orderId?: unknown }): { hot: boolean; archive: boolean } {
   const scope = query.archived as ArchiveScope | undefined;
   if (scope !== undefined && scope !== 'include' && scope !== 'only') {
@@ -452,12 +444,19 @@ function archiveScope(query: { archived?: unknown; orderId?: unknown }): { hot: 
 }
 
 /** The `limit` newest of `items`, parsing each instant once (an archive can hold 100 000 entries). */
-function newestOf<T extends { id: string }>(items: T[], instant: (item: T) => string, limit: number): T[] {
+/**
+ * A page of records in time order — newest first by default (the admin views), oldest first for work
+ * queues, which must reach the records that have waited longest however many came after them.
+ */
+function pageInOrder<T extends { id: string }>(items: T[], instant: (item: T) => string, order: ListOrder | undefined, limit: number): T[] {
+  if (order !== undefined && order !== 'newest' && order !== 'oldest') throw new StoreInputError('order', `must be "newest" or "oldest", got ${String(order)}`);
+  const sign = order === 'oldest' ? -1 : 1;
   const timed = items.map((item) => ({ item, t: Date.parse(instant(item)) }));
   timed.sort((a, b) => {
     const diff = b.t - a.t;
-    if (diff !== 0 && !Number.isNaN(diff)) return diff;
-    return a.item.id < b.item.id ? 1 : a.item.id > b.item.id ? -1 : 0;
+    if (diff !== 0 && !Number.isNaN(diff)) return sign * diff;
+    // Ids are time-sortable and monotonic, so they order records created within the same instant.
+    return sign * (a.item.id < b.item.id ? 1 : a.item.id > b.item.id ? -1 : 0);
   });
   return timed.slice(0, limit).map(({ item }) => item);
 }
@@ -731,11 +730,11 @@ export class LowdbStore implements Store {
       (query.source === undefined || e.source === query.source) &&
       (query.orderId === undefined || e.orderId === query.orderId);
     const archived = scope.archive
-      ? await this.archivedPage('events', query.orderId === undefined ? this.archive.events.values() : idsIn(this.archive.events, this.archive.eventIdsOf(query.orderId)), matches, (e) => e.receivedAt, limit)
+      ? await this.archivedPage('events', query.orderId === undefined ? this.archive.events.values() : idsIn(this.archive.events, this.archive.eventIdsOf(query.orderId)), matches, (e) => e.receivedAt, query.order, limit)
       : [];
     const data = this.data('listEvents');
     const hot = scope.hot ? hotOfOrder(data.events, this.hotEventsByOrder, query.orderId).filter(matches) : [];
-    const page = newestFirst([...hot, ...archived.filter((e) => !(e.id in data.events))], (e) => e.receivedAt).slice(0, limit);
+    const page = pageInOrder([...hot, ...archived.filter((e) => !(e.id in data.events))], (e) => e.receivedAt, query.order, limit);
     return this.readResult(page.map((e) => structuredClone(e)));
   }
 
@@ -807,11 +806,11 @@ export class LowdbStore implements Store {
       (query.orderId === undefined || d.orderId === query.orderId) &&
       (query.kind === undefined || d.kind === query.kind);
     const archived = scope.archive
-      ? await this.archivedPage('documents', query.orderId === undefined ? this.archive.documents.values() : idsIn(this.archive.documents, this.archive.documentIdsOf(query.orderId)), matches, (d) => d.createdAt, limit)
+      ? await this.archivedPage('documents', query.orderId === undefined ? this.archive.documents.values() : idsIn(this.archive.documents, this.archive.documentIdsOf(query.orderId)), matches, (d) => d.createdAt, query.order, limit)
       : [];
     const data = this.data('listDocuments');
     const hot = scope.hot ? hotOfOrder(data.documents, this.hotDocumentsByOrder, query.orderId).filter(matches) : [];
-    const page = newestFirst([...hot, ...archived.filter((d) => !(d.id in data.documents))], (d) => d.createdAt).slice(0, limit);
+    const page = pageInOrder([...hot, ...archived.filter((d) => !(d.id in data.documents))], (d) => d.createdAt, query.order, limit);
     return this.readResult(page.map((d) => structuredClone(d)));
   }
 
@@ -913,10 +912,10 @@ export class LowdbStore implements Store {
     const matches = (b: Pick<BatchRecord, 'status' | 'connectionId'>) =>
       (query.status === undefined || b.status === query.status) &&
       (query.connectionId === undefined || b.connectionId === query.connectionId);
-    const archived = scope.archive ? await this.archivedPage('batches', this.archive.batches.values(), matches, (b) => b.createdAt, limit) : [];
+    const archived = scope.archive ? await this.archivedPage('batches', this.archive.batches.values(), matches, (b) => b.createdAt, query.order, limit) : [];
     const data = this.data('listBatches');
     const hot = scope.hot ? Object.values(data.batches).filter(matches) : [];
-    const page = newestFirst([...hot, ...archived.filter((b) => !(b.id in data.batches))], (b) => b.createdAt).slice(0, limit);
+    const page = pageInOrder([...hot, ...archived.filter((b) => !(b.id in data.batches))], (b) => b.createdAt, query.order, limit);
     return this.readResult(page.map((b) => structuredClone(b)));
   }
 
@@ -1137,12 +1136,13 @@ export class LowdbStore implements Store {
     entries: Iterable<M>,
     matches: (entry: M) => boolean,
     instant: (entry: M) => string,
+    order: ListOrder | undefined,
     limit: number,
   ): Promise<TableRecord<K>[]> {
     const hot = this.db.data[table] as Record<string, object>;
     const candidates: M[] = [];
     for (const entry of entries) if (!(entry.id in hot) && matches(entry)) candidates.push(entry);
-    const page = newestOf(candidates, instant, limit);
+    const page = pageInOrder(candidates, instant, order, limit);
     return Promise.all(page.map((entry) => this.archive.read<TableRecord<K>>(entry.at, entry.id)));
   }
 

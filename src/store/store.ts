@@ -170,8 +170,12 @@ export interface StateEntry<T = unknown> {
   updatedAt: string;
 }
 
+/** `newest` first (the default: admin views) or `oldest` first (work queues: longest-waiting first). */
+export type ListOrder = 'newest' | 'oldest';
+
 export interface Page {
   limit?: number;
+  order?: ListOrder;
 }
 
 /**

@@ -264,6 +264,17 @@ export function storeConformanceBattery(name: string, makeStore: StoreFactory): 
         expect(newest.map((e) => e.dedupeKey)).toEqual(inputs.slice(-3).reverse().map((e) => e.dedupeKey));
       });
 
+      it('pages oldest first when asked, so a work queue reaches what waited longest however much came after', async () => {
+        const inputs = Array.from({ length: 1005 }, () => sampleEvent());
+        for (const input of inputs) await store.recordEvent(input);
+        const oldest = await store.listEvents({ order: 'oldest', limit: 1000 });
+        expect(oldest).toHaveLength(1000);
+        expect(oldest.slice(0, 3).map((e) => e.dedupeKey)).toEqual(inputs.slice(0, 3).map((e) => e.dedupeKey));
+        expect(oldest.at(-1)!.dedupeKey).toBe(inputs[999]!.dedupeKey);
+        expect((await store.listEvents({ order: 'newest', limit: 1 }))[0]!.dedupeKey).toBe(inputs.at(-1)!.dedupeKey);
+        await expect(store.listEvents({ order: 'sideways' as never })).rejects.toThrow(/order/);
+      });
+
       it('rejects a limit that is not a positive integer', async () => {
         await expect(store.listEvents({ limit: 0 })).rejects.toThrow(/limit/);
         await expect(store.listDocuments({ limit: -5 })).rejects.toThrow(/limit/);
@@ -355,6 +366,8 @@ export function storeConformanceBattery(name: string, makeStore: StoreFactory): 
         expect((await store.listDocuments({ connectionId: 'conn_ve' })).map((d) => d.id)).toEqual([c.id]);
         expect((await store.listDocuments({ connectionId: 'conn_co', status: 'pending' })).map((d) => d.id)).toEqual([b.id]);
         expect((await store.listDocuments({ limit: 2 })).map((d) => d.id)).toEqual([c.id, b.id]);
+        expect((await store.listDocuments({ limit: 2, order: 'oldest' })).map((d) => d.id)).toEqual([a.id, b.id]);
+        expect((await store.listDocuments({ connectionId: 'conn_co', order: 'oldest' })).map((d) => d.id)).toEqual([a.id, b.id]);
       });
     });
 
@@ -443,6 +456,7 @@ export function storeConformanceBattery(name: string, makeStore: StoreFactory): 
         expect((await store.listBatches({ status: 'awaiting_result' })).map((b) => b.id)).toEqual([first.id]);
         expect((await store.listBatches({ connectionId: 'conn_ve' })).map((b) => b.id)).toEqual([second.id]);
         expect((await store.listBatches({ limit: 1 })).map((b) => b.id)).toEqual([second.id]);
+        expect((await store.listBatches({ limit: 1, order: 'oldest' })).map((b) => b.id)).toEqual([first.id]);
       });
 
       it('returns undefined for an unknown batch and rejects its update with RecordNotFoundError', async () => {
