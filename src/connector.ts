@@ -176,8 +176,12 @@ export type DocumentOutcome =
   | { documentId: string; outcome: 'rejected'; reason: string; field?: string; messages?: string[] }
   /** Accepted for processing; `status(receipt)` will tell later. */
   | { documentId: string; outcome: 'pending'; uuid?: string }
-  /** The target could not be reached for this document; retry it (after lookup). */
-  | { documentId: string; outcome: 'failed'; kind: 'retryable' | 'rate_limited' | 'auth' | 'unknown_outcome'; reason: string; retryAfterMs?: number };
+  /**
+   * The target could not be reached for this document; retry it (after lookup). `notSent`: the target
+   * did not even try it — it waits for another document (a number before it) or for the series — so it
+   * is not counted as an attempt of its own.
+   */
+  | { documentId: string; outcome: 'failed'; kind: 'retryable' | 'rate_limited' | 'auth' | 'unknown_outcome'; reason: string; retryAfterMs?: number; notSent?: boolean };
 
 /** What a target returns for a submitted batch: per-document outcomes and, when asynchronous, a receipt. */
 export interface BatchSubmission {

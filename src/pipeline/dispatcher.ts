@@ -78,15 +78,15 @@ export class Dispatcher {
   }
 
   /**
-   * Sends what is due. Returns the earliest instant (ms) at which lingering or backed-off documents
-   * become due, so the engine can sleep until then.
+   * Sends what is due (of one connection, or of all). Returns the earliest instant (ms) at which
+   * lingering or backed-off documents become due, so the engine can sleep until then.
    */
-  async dispatchReady(): Promise<number | undefined> {
+  async dispatchReady(connectionId?: string): Promise<number | undefined> {
     let wakeAt: number | undefined;
     const now = this.clock().getTime();
     // Oldest first, so documents reach the target in the order they were numbered — and so the oldest
     // are always in the page, however many were readied after them.
-    const ready = await this.store.listDocuments({ status: 'ready', order: 'oldest', limit: 1000 });
+    const ready = await this.store.listDocuments({ status: 'ready', order: 'oldest', limit: 1000, ...(connectionId ? { connectionId } : {}) });
     const groups = new Map<string, DocumentRecord[]>();
     /** Per group, the lowest number still backing off: nothing numbered after it goes out before it. */
     const heldFrom = new Map<string, number>();
@@ -169,12 +169,12 @@ export class Dispatcher {
     return true;
   }
 
-  /** Asks the target about every batch still awaiting its verdict, when its poll is due. */
-  async pollAwaiting(): Promise<number | undefined> {
+  /** Asks the target about every batch (of one connection, or of all) still awaiting its verdict, when its poll is due. */
+  async pollAwaiting(connectionId?: string): Promise<number | undefined> {
     const now = this.clock().getTime();
     // Connections side by side (each asks its own API); one connection's batches one after the other.
     const byConnection = new Map<string, BatchRecord[]>();
-    for (const batch of await this.store.listBatches({ status: 'awaiting_result', limit: 1000 })) {
+    for (const batch of await this.store.listBatches({ status: 'awaiting_result', order: 'oldest', limit: 1000, ...(connectionId ? { connectionId } : {}) })) {
       byConnection.set(batch.connectionId, [...(byConnection.get(batch.connectionId) ?? []), batch]);
     }
     const wakes = await Promise.all([...byConnection.values()].map((batches) => this.pollBatches(batches, now)));
@@ -313,11 +313,14 @@ export class Dispatcher {
     const failed = sent.some((c) => c.result.outcome === 'failed');
     const streak = taken ? 0 : failed ? (this.failureStreak.get(key) ?? 0) + 1 : (this.failureStreak.get(key) ?? 0);
     this.failureStreak.set(key, streak);
-    const attempts = Math.max(0, ...sent.map((c) => c.document.attempts));
+    // Only documents the target tried count: one that waited behind a failed number did not fail itself.
+    const tried = sent.filter((c) => !(c.result.outcome === 'failed' && c.result.notSent));
+    const attempts = Math.max(0, ...tried.map((c) => c.document.attempts));
     // The streak counts at most MAX_STREAK_DOUBLINGS (a failing series is tried every 16–32 s, not
     // every few minutes); a document that keeps failing while others go through still slows down,
-    // logarithmically in its own attempts.
-    const backoff = this.backoffMs(Math.min(attempts, Math.max(Math.min(streak, MAX_STREAK_DOUBLINGS), Math.floor(Math.log2(attempts + 1)))));
+    // logarithmically in its own attempts. When the target tried none, the streak alone says how long.
+    const cappedStreak = Math.min(streak, MAX_STREAK_DOUBLINGS);
+    const backoff = this.backoffMs(tried.length ? Math.min(attempts, Math.max(cappedStreak, Math.floor(Math.log2(attempts + 1)))) : cappedStreak);
     await Promise.all(sent.map(({ document, result }) => this.applyOutcome(document, result, backoff)));
   }
 
@@ -361,7 +364,8 @@ export class Dispatcher {
           this.log.error({ documentId: document.id, connectionId: document.connectionId }, 'target refused credentials');
           return;
         }
-        await this.retryLater(document, result, backoffMs);
+        // Not tried by the target: the send that counted it as an attempt gives it back.
+        await this.retryLater(result.notSent ? { ...document, attempts: Math.max(0, document.attempts - 1) } : document, result, backoffMs);
     }
   }
 
@@ -391,6 +395,7 @@ export class Dispatcher {
     await this.store.updateDocument(document.id, {
       status: 'ready',
       batchId: undefined,
+      attempts: document.attempts,
       uncertain: document.uncertain || failure.kind === 'unknown_outcome',
       notBefore: new Date(this.clock().getTime() + delay).toISOString(),
     });

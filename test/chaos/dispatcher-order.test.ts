@@ -40,6 +40,26 @@ describe('number order and shared backoff', () => {
     expect(Date.parse(notBefore[0]!)).toBeGreaterThan(p.clock.time);
   });
 
+  it('a document the target did not even try (it waited behind a failed number) keeps its attempt count and adds no backoff of its own', async () => {
+    p = await pipeline({ random: () => 0.5 });
+    const ids = await readyInvoices(2);
+    // The second has waited behind others many times before, but was never tried by the target.
+    await p.store.updateDocument(ids[1]!, { attempts: 9 });
+    p.target.submitScripts.push((batch) => ({
+      results: [
+        { documentId: batch.documents[0]!.documentId, outcome: 'failed', kind: 'retryable', reason: 'HTTP 500' },
+        { documentId: batch.documents[1]!.documentId, outcome: 'failed', kind: 'retryable', reason: 'waiting for the number before it', notSent: true },
+      ],
+    }));
+    await p.dispatcher.dispatchReady();
+    const [first, second] = await Promise.all(ids.map((id) => p.document(id)));
+    expect([first!.attempts, second!.attempts]).toEqual([1, 9]);
+    // The backoff is the first document's (one attempt: 2^1 × 1 s, at the jitter's midpoint 1.5 s),
+    // not one stretched by the second's nine waits.
+    expect(Date.parse(second!.notBefore!) - p.clock.time).toBe(1500);
+    expect(second!.notBefore).toBe(first!.notBefore);
+  });
+
   it('nothing numbered after a document that is backing off goes out before it; then all go, in number order', async () => {
     p = await pipeline();
     const ids = await readyInvoices(3);

@@ -1,7 +1,8 @@
 /**
- * The engine's loop: pokes coalesce into one more pass, drain() runs passes until nothing moves,
- * stop() lets the pass under way finish. The first tests use stages that only count and block (to
- * see passes, not what they do); the drain tests run the real stages on real Shopify bodies.
+ * The engine's loops: pokes coalesce into one more pass, each connection has its own lane that a slow
+ * connection cannot hold up, drain() runs passes until nothing moves, stop() lets the passes under way
+ * finish. The first tests use stages that only count and block (to see passes, not what they do); the
+ * drain tests run the real stages on real Shopify bodies.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { SAMPLE_PAID_ORDER, SAMPLE_PARTIAL_REFUND } from '../../connectors/shopify/samples/index.js';
@@ -22,27 +23,32 @@ function gate(): { opened: Promise<void>; open: () => void } {
 /** Lets every already-queued callback and store write run. */
 const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
 
-/** Stages that do nothing but count passes; a pass can be held at its start by `hold`. */
+/** Stages that do nothing but count passes; an intake pass can be held at its start by `hold`. */
 function countingStages() {
   const stages = {
     passes: 0,
     finished: 0,
     hold: undefined as Promise<void> | undefined,
+    /** Per connection: what its lane's dispatch does (default: nothing due). */
+    lanes: {} as Record<string, () => Promise<number | undefined>>,
+    dispatches: {} as Record<string, number>,
     events: {
       async processPending() {
         stages.passes++;
         if (stages.hold) await stages.hold;
+        stages.finished++;
         return 0;
       },
     },
     preparer: { prepare: async () => 'ready' as const },
     dispatcher: {
+      issuedCount: 0,
       recoverInterrupted: async () => undefined,
-      dispatchReady: async () => undefined,
-      async pollAwaiting() {
-        stages.finished++;
-        return undefined;
+      async dispatchReady(connectionId: string) {
+        stages.dispatches[connectionId] = (stages.dispatches[connectionId] ?? 0) + 1;
+        return stages.lanes[connectionId]?.();
       },
+      pollAwaiting: async () => undefined,
     },
   };
   return stages;
@@ -60,12 +66,12 @@ afterEach(async () => {
   p = undefined;
 });
 
-async function countingEngine() {
+async function countingEngine(connectionIds: string[] = ['conn_a']) {
   temp = await openTempStore(new ManualClock().now);
   const stages = countingStages();
   engine = new PipelineEngine(
     temp.store,
-    {} as Connections,
+    { all: () => connectionIds.map((id) => ({ id })) } as unknown as Connections,
     stages.events as unknown as EventProcessor,
     stages.preparer as unknown as Preparer,
     stages.dispatcher as unknown as Dispatcher,
@@ -110,6 +116,72 @@ describe('poke', () => {
     engine.poke();
     await settle();
     expect(stages.passes).toBe(after);
+  });
+});
+
+describe('lanes', () => {
+  it('a connection whose send hangs does not hold up another connection', async () => {
+    const { engine, stages } = await countingEngine(['slow', 'fast']);
+    const slowSend = gate();
+    stages.lanes.slow = async () => {
+      await slowSend.opened;
+      return undefined;
+    };
+    // The fast lane asks to come back shortly, as lingering or backed-off documents make it.
+    stages.lanes.fast = async () => Date.now() + 5;
+    await engine.start();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(stages.dispatches.slow).toBe(1);
+    expect(stages.dispatches.fast).toBeGreaterThan(2);
+
+    slowSend.open();
+  });
+
+  it('a lane that issued something pokes the intake: notes waiting for that invoice are prepared', async () => {
+    const { engine, stages } = await countingEngine(['conn_a']);
+    stages.lanes.conn_a = async () => Date.now() + 5; // comes back shortly, issuing nothing
+    await engine.start();
+    await settle();
+    const passes = stages.passes;
+    await settle();
+    expect(stages.passes).toBe(passes);
+
+    stages.lanes.conn_a = async () => {
+      stages.dispatcher.issuedCount++;
+      stages.lanes.conn_a = async () => undefined;
+      return undefined;
+    };
+    await settle();
+    expect(stages.passes).toBe(passes + 1);
+  });
+
+  it('stop() waits for every lane\'s send under way', async () => {
+    const { engine, stages } = await countingEngine(['conn_a', 'conn_b']);
+    const send = gate();
+    let sendsFinished = 0;
+    stages.lanes.conn_b = async () => {
+      await send.opened;
+      sendsFinished++;
+      return undefined;
+    };
+    await engine.start();
+    await settle();
+    let stopped = false;
+    const stopping = engine.stop().then(() => (stopped = true));
+    await settle();
+    expect(stopped).toBe(false);
+    send.open();
+    await stopping;
+    expect(sendsFinished).toBe(1);
+  });
+
+  it('stop(grace) gives up on a send that outlives the grace and says so', async () => {
+    const { engine: hung, stages } = await countingEngine(['conn_a']);
+    stages.lanes.conn_a = () => new Promise<undefined>(() => undefined);
+    await hung.start();
+    await settle();
+    expect(await hung.stop(30)).toBe(false);
+    engine = undefined; // its send never ends: nothing more to stop
   });
 });
 
