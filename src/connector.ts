@@ -205,6 +205,19 @@ export type TargetCallbackVerdict =
     }
   | { ok: false; status: 400 | 401 | 413; error: string };
 
+/**
+ * Numbers of a client-numbered series that will never carry a document (a voided document's), to be
+ * declared unused at the tax authority where it allows that (SIFEN inutilización).
+ */
+export interface NumberClosureRequest {
+  kind: DocumentKind;
+  series: string;
+  from: number;
+  to: number;
+  /** Why, 5–500 characters (SIFEN's motivo). */
+  reason: string;
+}
+
 export interface TargetConnector {
   readonly name: string;
   readonly kinds: readonly DocumentKind[];
@@ -227,4 +240,11 @@ export interface TargetConnector {
    * what it means for which documents. Polling `status` stays the fallback.
    */
   callback?(request: WebhookRequest): TargetCallbackVerdict;
+  /**
+   * For `client` numbering where the authority lets an issuer close numbers it will not use: closes
+   * from..to of a series. Resolves when they are closed, also when the target says they already were
+   * (an earlier attempt whose answer was lost: Puente alone numbers its series); throws TargetError
+   * otherwise. Absent: the authority has no such call and unused numbers simply stay unused.
+   */
+  closeNumbers?(request: NumberClosureRequest): Promise<{ reference?: string; alreadyClosed?: boolean }>;
 }

@@ -5,6 +5,8 @@
  */
 import { Backfills, Sweeper } from './pipeline/polling.js';
 import { WriteBacks } from './pipeline/write-back.js';
+import { NumberClosures } from './pipeline/number-closures.js';
+import { Voider } from './pipeline/void.js';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -208,6 +210,8 @@ export async function startPuente(loaded: LoadedConfig, options: StartOptions = 
 
     const inbox = new Inbox(store, connections, log);
     const writeBacks = new WriteBacks(store, connections, sources, log.child({ component: 'write-back' }));
+    // Voided documents' numbers, closed at the target apart from issuing (SIFEN inutilización).
+    const numberClosures = new NumberClosures(store, connections, log.child({ component: 'number-closures' }));
     const dispatcher = new Dispatcher(store, connections, log, {
       statusPollMs: config.pipeline.statusPollMs,
       onIssued: (document) => writeBacks.enqueue(document),
@@ -240,6 +244,7 @@ export async function startPuente(loaded: LoadedConfig, options: StartOptions = 
       onStored: () => engine.poke(),
       mappings,
       replayer: new Replayer(store, log, () => engine.poke()),
+      voids: { voider: new Voider(store, numberClosures, log, () => engine.poke()), closures: numberClosures },
       health: () => healthReport(store, connections, dispatcher),
       connectionAdmin: {
         connections,
@@ -295,6 +300,9 @@ export async function startPuente(loaded: LoadedConfig, options: StartOptions = 
     await backfills.resumeInterrupted();
     writeBacks.start();
     closers.push(() => Promise.all([sweeper.stop(), backfills.stop(), writeBacks.stop()]).then(() => undefined));
+    await numberClosures.recover();
+    numberClosures.start();
+    closers.push(() => numberClosures.stop());
     await mappings.watch();
 
     const port = (server.address() as AddressInfo).port;

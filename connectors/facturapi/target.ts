@@ -2,11 +2,20 @@
  * The FacturApi target connector (Paraguay, SIFEN): Puente numbers documents per establecimiento and
  * punto, computes each CDC itself, sends lotes of up to 50 documents of one tipoDocumento, asks for
  * SIFEN's verdict by lote (by CDC once the lote is older than 48 h), and looks documents up by CDC
- * after a crash. It also offers SIFEN's events (cancelación, inutilización) and the RUC lookup,
- * which the pipeline does not call yet (README "Events").
+ * after a crash. It also offers SIFEN's events (cancelación, inutilización) and the RUC lookup
+ * (README "Events"); the pipeline closes a voided document's number through inutilización
+ * (`closeNumbers`, src/pipeline/number-closures.ts).
  */
 import type { ZodType } from 'zod';
-import type { BatchStatus, BatchSubmission, DocumentOutcome, OutgoingBatch, OutgoingDocument, TargetConnector } from '../../src/connector.js';
+import type {
+  BatchStatus,
+  BatchSubmission,
+  DocumentOutcome,
+  NumberClosureRequest,
+  OutgoingBatch,
+  OutgoingDocument,
+  TargetConnector,
+} from '../../src/connector.js';
 import type { DocumentKind } from '../../src/domain/fiscal-document.js';
 import { TargetError } from '../../src/errors.js';
 import { fiscalNumberOf, securityCodeFor } from './cdc.js';
@@ -384,6 +393,24 @@ export function createFacturapiTarget(configInput: FacturapiTargetConfigInput | 
     });
   }
 
+  /** A voided document's number, inutilized at SIFEN. */
+  async function closeNumbers(request: NumberClosureRequest): Promise<{ reference?: string; alreadyClosed?: boolean }> {
+    if (!isFacturapiKind(request.kind)) throw new TargetError('rejected', `FacturApi numbers invoice, credit_note and debit_note, not ${request.kind}`, { field: 'kind' });
+    try {
+      const answer = await voidNumbers({ kind: request.kind, series: request.series, desde: request.from, hasta: request.to, motivo: request.reason });
+      return { reference: answer.id };
+    } catch (error) {
+      // "El rango ya fue inutilizado, total o parcialmente": for a range of one number that number is
+      // closed, and only Puente numbers the series, so an earlier attempt whose answer was lost went
+      // through. A wider range may be only partly closed: that stays a refusal.
+      const already = (text: string) => /ya fue inutilizado/i.test(text);
+      if (error instanceof TargetError && error.kind === 'rejected' && request.from === request.to && (already(error.message) || error.messages.some(already))) {
+        return { alreadyClosed: true };
+      }
+      throw error;
+    }
+  }
+
   return {
     name: 'facturapi',
     kinds: KINDS,
@@ -407,6 +434,7 @@ export function createFacturapiTarget(configInput: FacturapiTargetConfigInput | 
     lookup,
     cancel,
     voidNumbers,
+    closeNumbers,
     lookupRuc: (ruc, dv) => client.consultaRuc(ruc, dv),
     close: () => client.close(),
   };

@@ -5,6 +5,7 @@
  *   puente sandbox apidian --port N [--data FILE]   run an invoicing API sandbox on its own
  *   puente mappings validate|test|preview|diff …    tools for mapping files (src/cli/mappings.ts)
  *   puente replay --status needs_attention …        re-run parked documents (src/cli/replay.ts)
+ *   puente void DOCUMENT_ID --reason "…"            set aside a parked document for good (src/cli/void.ts)
  *   puente status [--json]                          how each connection is doing (src/cli/status.ts)
  *   puente backfill shopify --shop S --since DATE   invoice historical orders (src/cli/backfill.ts)
  */
@@ -21,6 +22,9 @@ const USAGE = `Usage:
                                                   check, test, dry-run and compare mapping files (puente mappings help)
   puente replay --status needs_attention [--kind KIND] [--document ID | --event ID] [--url URL] [--token TOKEN]
                                                   send parked documents through the pipeline again after a fix
+  puente void DOCUMENT_ID --reason "…" [--url URL] [--token TOKEN] [--json]
+                                                  a parked document that will never be issued: skipped for good,
+                                                  its number never reused and closed where the target allows it
   puente status [--url URL] [--token TOKEN] [--json]
   puente backfill SOURCE (--shop DOMAIN | --connection ID) --since DATE [--no-wait] [--json]
                                                   per connection: queue, oldest queued, attention, last issued, limiter
@@ -139,6 +143,11 @@ export async function main(argv: string[]): Promise<void> {
       case 'replay': {
         const { runReplayCommand } = await import('./replay.js');
         process.exitCode = await runReplayCommand(rest);
+        return;
+      }
+      case 'void': {
+        const { runVoidCommand } = await import('./void.js');
+        process.exitCode = await runVoidCommand(rest);
         return;
       }
       case 'backfill': {

@@ -12,6 +12,7 @@ import type { MappingSetView } from './mappings.js';
 import { jsonErrorHandler } from './errors.js';
 import { webhookFrontDoor, withFrontDoor } from './ingest.js';
 import { webhookHandler, webhookRoutes, type TargetCallbacks, type WebhookHandler } from './webhooks.js';
+import { voidRouter, type VoidAdmin } from './void.js';
 
 export interface HttpAppDeps {
   store: Store;
@@ -25,6 +26,8 @@ export interface HttpAppDeps {
   mappings?: MappingSetView;
   /** For the replay routes. */
   replayer?: Replayer;
+  /** For POST /api/documents/:id/void and GET /api/number-closures. */
+  voids?: VoidAdmin;
   /** For invoicing APIs that push verdicts (webhooks). */
   callbacks?: TargetCallbacks;
   /** For GET /api/health/deep. */
@@ -69,6 +72,8 @@ export function createHttpApp(deps: HttpAppDeps, webhooks: WebhookHandler = webh
       ...(deps.connectionAdmin ? { connections: deps.connectionAdmin } : {}),
     }),
   );
+  // After the admin router: requests it does not answer come here, checked for the token again.
+  if (deps.voids) app.use('/api', voidRouter(deps.voids, deps.adminToken));
   app.use((_req, res) => {
     res.status(404).json({ error: 'not_found', message: 'no such route' });
   });

@@ -54,8 +54,10 @@ export class EventProcessor {
       if (!completed) return false;
       event = completed;
     }
+    // A voided document stays visible: a voided invoice is still the order's invoice, so its notes are
+    // made and parked with the reason instead of waiting for an invoice that will never come.
     const orderDocuments = (await this.store.listDocuments({ orderId: event.orderId, limit: 1000 })).filter(
-      (d) => d.source === event.source && d.status !== 'skipped',
+      (d) => d.source === event.source && (d.status !== 'skipped' || d.voided !== undefined),
     );
     const decision = decide(event, orderDocuments, { trigger: connection.settings.trigger, issueFor: connection.settings.issueFor });
     if (decision.action === 'wait' && this.raiseWaitedTooLong(event)) {

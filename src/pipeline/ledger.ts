@@ -42,7 +42,8 @@ const TRIGGER_EVENT: Record<LedgerPolicy['trigger'], SourceEvent['kind']> = {
 /** The highest store total an invoice or debit note of the order already accounts for. */
 function billedSourceTotal(documents: readonly DocumentRecord[]): Dec | undefined {
   const totals = documents
-    .filter((d) => (d.kind === 'invoice' || d.kind === 'export_invoice' || d.kind === 'debit_note') && d.sourceTotal)
+    // A voided debit note charged nothing; a voided invoice still marks what the order was billed at.
+    .filter((d) => (d.kind === 'invoice' || d.kind === 'export_invoice' || (d.kind === 'debit_note' && !d.voided)) && d.sourceTotal)
     .map((d) => new Dec(d.sourceTotal!));
   return totals.length ? Dec.max(...totals) : undefined;
 }
@@ -60,7 +61,10 @@ function excludedByPolicy(event: LedgerEvent, policy: LedgerPolicy): string | un
 
 export function decide(event: LedgerEvent, orderDocuments: readonly DocumentRecord[], policy: LedgerPolicy): LedgerDecision {
   const invoice = orderDocuments.find((d) => d.kind === 'invoice' || d.kind === 'export_invoice');
-  const annulment = orderDocuments.find((d) => d.kind === 'credit_note' && d.subjectId === 'annulment');
+  // A voided invoice is still the order's invoice: notes for it are made and then parked with the
+  // reason (preparer), instead of waiting for an invoice that will never come. A voided annulment
+  // annulled nothing.
+  const annulment = orderDocuments.find((d) => d.kind === 'credit_note' && d.subjectId === 'annulment' && !d.voided);
   const plan = (subject: DocumentSubject, referenceDocumentId?: string): PlannedDocument => ({
     subject,
     idempotencyKey: documentKey(event.source, event.orderId, subject),

@@ -85,3 +85,8 @@ export class Loop {
     this.timer.unref();
   }
 }
+
+/** The pause after the `attempts`-th failure of a queued side task (write-back, number closure): first, then doubling, capped. */
+export function growingPause(attempts: number, firstMs: number, maxMs: number): number {
+  return Math.min(maxMs, firstMs * 2 ** Math.max(0, attempts - 1));
+}

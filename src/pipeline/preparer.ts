@@ -57,6 +57,13 @@ export class Preparer {
     let reference: DocumentRecord | undefined;
     if (document.referenceDocumentId) {
       reference = await this.store.getDocument(document.referenceDocumentId);
+      // A voided invoice will never be issued: waiting for it would be forever.
+      if (reference?.voided) {
+        return this.park(document, {
+          kind: 'voided_invoice',
+          reason: `the invoice it corrects, ${reference.id}, was voided: Puente will never issue it, so it cannot issue this note either. Issue the note by hand where the order was invoiced, then void this one`,
+        });
+      }
       // A note can only cite an invoice the target has accepted (its number and CUFE/CDC are final).
       if (!reference || reference.status !== 'issued' || !reference.fiscal) return 'waiting';
     }

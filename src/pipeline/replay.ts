@@ -6,13 +6,13 @@
  * idempotent per document), and it keeps `uncertain`, so a document whose last send had an unknown
  * outcome is still looked up before it is sent. A replay therefore never makes a second document for
  * the same legal key. Only parked documents can be replayed; anything issued, on its way or queued is
- * refused with the reason.
+ * refused with the reason, and so is a voided document (void.ts): it was set aside for good.
  */
 import type { Logger } from '../log.js';
 import type { DocumentRecord, EventRecord, EventStatus, Store } from '../store/store.js';
 
 /** The attention kinds the pipeline parks documents with. */
-export const ATTENTION_KINDS = ['mapping', 'domain', 'config', 'numbering', 'rejected', 'auth', 'internal'] as const;
+export const ATTENTION_KINDS = ['mapping', 'domain', 'config', 'numbering', 'rejected', 'auth', 'internal', 'voided_invoice'] as const;
 
 /** Event statuses a replay re-evaluates: the ledger looks at the event again as if it had just arrived. */
 const REEVALUATED_EVENT_STATUSES: readonly EventStatus[] = ['waiting', 'ignored', 'needs_attention'];
@@ -69,6 +69,9 @@ function refusal(document: DocumentRecord): string {
     case 'ready':
       return `document ${id} is already queued (${document.status}); it goes out without a replay`;
     case 'skipped':
+      if (document.voided) {
+        return `document ${id} was voided at ${document.voided.at} (${document.voided.reason}); a voided document is never sent, and its number ${document.number ?? '(none)'} is never reused — its number closure is ${document.voided.numberClosure.state}`;
+      }
       return `document ${id} was skipped on purpose${document.attention ? ` (${document.attention.reason})` : ''}; there is nothing to replay`;
     default:
       return `document ${id} is ${document.status}; only documents that need attention can be replayed`;

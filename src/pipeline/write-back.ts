@@ -8,6 +8,7 @@
 import type { IssuedDocumentNotice, SourceConnector } from '../connector.js';
 import type { Logger } from '../log.js';
 import type { DocumentRecord, Store } from '../store/store.js';
+import { growingPause, Loop } from './loop.js';
 import type { Connections } from './connections.js';
 
 const PREFIX = 'writeback:';
@@ -27,8 +28,7 @@ export interface WriteBackEntry {
 }
 
 export class WriteBacks {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private loop: Loop | undefined;
 
   constructor(
     private readonly store: Store,
@@ -90,29 +90,22 @@ export class WriteBacks {
   }
 
   start(intervalMs = 5_000): void {
-    const tick = () => {
-      this.running = this.runDue()
-        .then(() => undefined)
-        .catch((error: unknown) => this.log.error({ err: error instanceof Error ? error.message : String(error) }, 'write-back pass failed'))
-        .finally(() => {
-          this.running = undefined;
-          if (this.timer) this.timer = setTimeout(tick, intervalMs).unref();
-        });
-    };
-    this.timer = setTimeout(tick, 0).unref();
+    this.loop = new Loop('write-backs', async () => {
+      await this.runDue();
+      return { again: false };
+    }, intervalMs, this.log);
+    this.loop.start();
   }
 
   async stop(): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.running;
+    await this.loop?.halt();
   }
 
   private afterFailure(entry: WriteBackEntry, error: unknown, now: number): WriteBackEntry {
     const attempts = entry.attempts + 1;
     const lastError = error instanceof Error ? error.message : String(error);
     const gaveUp = now - Date.parse(entry.queuedAt) >= GIVE_UP_AFTER_MS;
-    const pause = Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** (attempts - 1));
+    const pause = growingPause(attempts, FIRST_RETRY_MS, MAX_RETRY_MS);
     this.log.warn({ documentId: entry.notice.documentId, attempts, reason: lastError, gaveUp }, gaveUp ? 'write-back given up' : 'write-back failed; will retry');
     return { ...entry, attempts, lastError, status: gaveUp ? 'failed' : 'pending', nextAttemptAt: new Date(now + pause).toISOString() };
   }

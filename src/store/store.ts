@@ -88,6 +88,37 @@ export interface DocumentResult {
   issuedAt: string;
 }
 
+/** What became of a voided document's fiscal number (src/pipeline/number-closures.ts). */
+export type NumberClosureState =
+  /** Queued: the target is asked to close it (SIFEN inutilización). */
+  | 'pending'
+  | 'closed'
+  /** The target refused to close it; `note` says why. */
+  | 'failed'
+  /** The target's authority has no way to close a number: it stays unused (DIAN resolutions). */
+  | 'not_supported'
+  /** There is no number to close (never allocated, server-numbered target, outside the range). */
+  | 'not_needed';
+
+export interface NumberClosure {
+  state: NumberClosureState;
+  /** A sentence: why it is not needed or not supported, why it failed, or how it was closed. */
+  note?: string;
+  /** The target's id of the closing event, when it gave one. */
+  reference?: string;
+  /** When it reached its final state. */
+  at?: string;
+}
+
+/** An operator decided a parked document will never be issued (POST /api/documents/:id/void). */
+export interface VoidRecord {
+  reason: string;
+  at: string;
+  /** What had parked the document. */
+  parkedFor?: Attention;
+  numberClosure: NumberClosure;
+}
+
 export interface DocumentRecord {
   id: string;
   /** Deterministic key of the legal document (source, order, kind, refund/edit id). Unique. */
@@ -125,6 +156,8 @@ export interface DocumentRecord {
   /** Do not send before this instant (rate limits, backoff). */
   notBefore?: string;
   provenance?: { mappings: { id: string; revision: number; contentHash: string }[] };
+  /** Set when an operator voided the document: it is `skipped` and never sent (src/pipeline/void.ts). */
+  voided?: VoidRecord;
   createdAt: string;
   updatedAt: string;
 }

@@ -164,7 +164,16 @@ describe('the route inventory', () => {
   it('finds the routes this test knows must exist, so the walk itself is not broken', () => {
     const listed = routes.map((r) => `${r.method} ${r.path}`);
     expect(listed).toEqual(
-      expect.arrayContaining(['GET /healthz', 'GET /api/documents', 'GET /api/documents/:id', 'GET /api/health/deep', 'POST /api/replay', 'POST /webhooks/:source']),
+      expect.arrayContaining([
+        'GET /healthz',
+        'GET /api/documents',
+        'GET /api/documents/:id',
+        'GET /api/health/deep',
+        'POST /api/replay',
+        'POST /api/documents/:id/void',
+        'GET /api/number-closures',
+        'POST /webhooks/:source',
+      ]),
     );
   });
 
