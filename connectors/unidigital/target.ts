@@ -66,6 +66,9 @@ export interface UnidigitalTarget extends TargetConnector {
   close(): Promise<void>;
 }
 
+/** How many times one submit asks again after a 5xx: batch/open, and documents/create for what the batch does not hold. */
+const RESENDS_IN_BATCH = 3;
+
 interface Candidate {
   document: OutgoingDocument;
   number: number;
@@ -163,13 +166,19 @@ export function createUnidigitalTarget(configInput: UnidigitalTargetConfigInput 
     return { documentId: document.documentId, outcome: 'pending' };
   }
 
-  function failed(document: OutgoingDocument, error: TargetError | { kind: 'retryable' | 'rate_limited' | 'auth' | 'unknown_outcome'; message: string; retryAfterMs?: number | undefined }): DocumentOutcome {
+  /** `notSent`: this submit never sent the document (it waited for a number before it, or for the series). */
+  function failed(
+    document: OutgoingDocument,
+    error: TargetError | { kind: 'retryable' | 'rate_limited' | 'auth' | 'unknown_outcome'; message: string; retryAfterMs?: number | undefined },
+    notSent = false,
+  ): DocumentOutcome {
     return {
       documentId: document.documentId,
       outcome: 'failed',
       kind: error.kind === 'rejected' ? 'retryable' : error.kind,
       reason: error.message,
       ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
+      ...(notSent ? { notSent } : {}),
     };
   }
 
@@ -194,7 +203,7 @@ export function createUnidigitalTarget(configInput: UnidigitalTargetConfigInput 
     const outcomes = new Map<string, DocumentOutcome>();
     const receipt: UnidigitalReceipt = { serieStrongId: serie.strongId, documentType: type, documents: {} };
     const finish = (): BatchSubmission => {
-      const results = batch.documents.map((d) => outcomes.get(d.documentId) ?? failed(d, { kind: 'retryable', message: 'not sent' }));
+      const results = batch.documents.map((d) => outcomes.get(d.documentId) ?? failed(d, { kind: 'retryable', message: 'not sent' }, true));
       return Object.keys(receipt.documents).length ? { results, receipt } : { results };
     };
     const remember = (document: OutgoingDocument, number: number, batchId?: string) => {
@@ -222,7 +231,7 @@ export function createUnidigitalTarget(configInput: UnidigitalTargetConfigInput 
       counter = counters.get(counterKey(serie.strongId, type)) ?? 0;
     } catch (error) {
       if (!(error instanceof TargetError)) throw error;
-      for (const c of candidates) outcomes.set(c.document.documentId, failed(c.document, error));
+      for (const c of candidates) outcomes.set(c.document.documentId, failed(c.document, error, true));
       return finish();
     }
 
@@ -272,7 +281,7 @@ export function createUnidigitalTarget(configInput: UnidigitalTargetConfigInput 
           failed(candidate.document, {
             kind: 'retryable',
             message: `waiting for ${type} Number ${expected} of series ${serie.name} to be issued first: Unidigital numbers continue from its counter (${counter}) without gaps`,
-          }),
+          }, true),
         );
       }
     }
@@ -280,17 +289,17 @@ export function createUnidigitalTarget(configInput: UnidigitalTargetConfigInput 
 
     let batchId: string;
     try {
-      batchId = await client.openBatch(serie.strongId);
+      batchId = await openBatch(serie.strongId);
     } catch (error) {
       if (!(error instanceof TargetError)) throw error;
       if (error instanceof UnidigitalBatchExistsError && mayAdopt && error.existingBatchId) {
         const adopted = await finishStaleBatch(error.existingBatchId, serie).catch((e: unknown) => (e instanceof TargetError ? e : Promise.reject(e)));
         if (adopted === true) return submitInSeries(batch, kind, serie, false);
         const reason = adopted instanceof TargetError ? adopted : new TargetError('retryable', `series ${serie.name} has an open batch${error.openedAt ? ` since ${error.openedAt}` : ''} that holds documents Puente did not send; Puente waits until it is closed`);
-        for (const c of contiguous) outcomes.set(c.document.documentId, failed(c.document, reason));
+        for (const c of contiguous) outcomes.set(c.document.documentId, failed(c.document, reason, true));
         return finish();
       }
-      for (const c of contiguous) outcomes.set(c.document.documentId, failed(c.document, error));
+      for (const c of contiguous) outcomes.set(c.document.documentId, failed(c.document, error, true));
       return finish();
     }
     logger?.debug({ batchId: batch.batchId, unidigitalBatch: batchId, documents: contiguous.length }, 'unidigital: batch opened');
@@ -314,6 +323,21 @@ export function createUnidigitalTarget(configInput: UnidigitalTargetConfigInput 
   }
 
   /**
+   * batch/open, asked again after a 5xx answer: the imprenta is done with that request, and should it
+   * have opened the batch anyway, the next open says BATCH_EXISTS and the caller adopts it.
+   */
+  async function openBatch(serieStrongId: string): Promise<string> {
+    for (let tries = 1; ; tries++) {
+      try {
+        return await client.openBatch(serieStrongId);
+      } catch (error) {
+        const answered5xx = error instanceof TargetError && error.status !== undefined && error.status >= 500;
+        if (!answered5xx || tries > RESENDS_IN_BATCH) throw error;
+      }
+    }
+  }
+
+  /**
    * documents/create in chunks, in Number order. A rejected document stops the ones after it (their
    * numbers would leave a gap): they are reported as waiting, the rejected ones as rejected.
    * Returns the documents that are in the batch.
@@ -328,6 +352,7 @@ export function createUnidigitalTarget(configInput: UnidigitalTargetConfigInput 
     const created: Candidate[] = [];
     let index = 0;
     let size = chunkSize;
+    let resendsLeft = RESENDS_IN_BATCH;
     while (index < queue.length) {
       const chunk = queue.slice(index, index + size);
       try {
@@ -375,11 +400,23 @@ export function createUnidigitalTarget(configInput: UnidigitalTargetConfigInput 
         }
         // Anything else: the chunk may or may not be in the batch. Ask the batch (a read).
         const present = await presentIn(batchId, chunk, serie).catch(() => undefined);
+        // The imprenta answered (a 5xx): it is done with that request, so the batch as read now is what
+        // it did, and what it did not create can go again inside this batch — instead of the whole
+        // series backing off behind it. Not after a timeout or a dropped connection: the request may
+        // still be under way there, and only a later lookup can tell.
+        const createdPrefix = present ? chunk.findIndex((c) => !present.has(c.document.documentId)) : -1;
+        if (present && error.status !== undefined && error.kind !== 'rate_limited' && resendsLeft > 0 && createdPrefix >= 0 && chunk.slice(createdPrefix).every((c) => !present.has(c.document.documentId))) {
+          resendsLeft--;
+          created.push(...chunk.slice(0, createdPrefix));
+          index += createdPrefix;
+          logger?.debug({ unidigitalBatch: batchId, created: createdPrefix, resending: chunk.length - createdPrefix, status: error.status }, 'unidigital: documents/create failed; resending what the batch does not hold');
+          continue;
+        }
         if (present) created.push(...chunk.filter((c) => present.has(c.document.documentId)));
         for (const c of queue.slice(index)) {
           if (present?.has(c.document.documentId)) continue;
           const inChunk = chunk.includes(c);
-          outcomes.set(c.document.documentId, failed(c.document, inChunk && !present ? { kind: 'unknown_outcome', message: error.message } : error));
+          outcomes.set(c.document.documentId, failed(c.document, inChunk && !present ? { kind: 'unknown_outcome', message: error.message } : error, !inChunk));
         }
         return created;
       }
@@ -420,7 +457,7 @@ export function createUnidigitalTarget(configInput: UnidigitalTargetConfigInput 
         const messages = failure.messages.length ? failure.messages : [failure.code ?? 'rejected'];
         outcomes.set(c.document.documentId, rejected(c.document, `Unidigital rejected ${c.document.kind} ${c.number}: ${messages[0]}`, messages));
       } else if (!outcomes.has(c.document.documentId)) {
-        outcomes.set(c.document.documentId, failed(c.document, { kind: 'retryable', message: 'not sent' }));
+        outcomes.set(c.document.documentId, failed(c.document, { kind: 'retryable', message: 'not sent' }, true));
       }
       firstGap ??= c.number;
     }
@@ -434,7 +471,7 @@ export function createUnidigitalTarget(configInput: UnidigitalTargetConfigInput 
     for (const c of rest) {
       outcomes.set(
         c.document.documentId,
-        failed(c.document, { kind: 'retryable', message: `waiting for Number ${blocking} (rejected or not sent) to be issued first: Unidigital numbers continue without gaps` }),
+        failed(c.document, { kind: 'retryable', message: `waiting for Number ${blocking} (rejected or not sent) to be issued first: Unidigital numbers continue without gaps` }, true),
       );
     }
   }

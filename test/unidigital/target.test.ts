@@ -183,7 +183,57 @@ describe('submit', () => {
     api().post('/digitalinvoice-core/batch/approve').reply(200, ok(BATCH));
     const result = await t.submit(batchOf('b', 'invoice', 'A-FA', ...docs));
     expect(result.results.map((r) => r.outcome)).toEqual(['pending', 'rejected', 'failed']);
-    expect(result.results[2]).toMatchObject({ kind: 'retryable', reason: expect.stringMatching(/waiting for Number 2/) });
+    expect(result.results[2]).toMatchObject({ kind: 'retryable', reason: expect.stringMatching(/waiting for Number 2/), notSent: true });
+    expect(result.results[0]).not.toHaveProperty('notSent');
+  });
+
+  it('a 5xx to documents/create: what the batch does not hold goes again inside the same batch', async () => {
+    const t = target();
+    const docs = [1, 2, 3].map((n) => outgoing(t, 'invoice', `inv-${n}`, n));
+    login();
+    counters(0);
+    api().post('/digitalinvoice-core/batch/open').reply(500, { hasErrors: true, errors: [{ message: 'Internal error' }] });
+    api().post('/digitalinvoice-core/batch/open').reply(200, ok(BATCH));
+    const numbers: number[][] = [];
+    const create = (status: number) =>
+      api()
+        .post('/digitalinvoice-core/documents/create')
+        .reply(status, (_uri, body) => {
+          numbers.push((body as { Docs: { Number: number }[] }).Docs.map((d) => d.Number));
+          return status === 200 ? ok([]) : { hasErrors: true, errors: [{ message: 'Internal error' }] };
+        });
+    create(500);
+    // The imprenta answered: the batch as read now is what it did — here, the first of the two.
+    api()
+      .get(`/digitalinvoice-core/batch/${BATCH}/documents`)
+      .query(true)
+      .reply(200, ok([record(1, t.systemReferenceFor(docs[0]!.idempotencyKey), { status: 'Created' })]));
+    create(200);
+    api().post('/digitalinvoice-core/batch/close').reply(200, ok(BATCH));
+    api().post('/digitalinvoice-core/batch/approve').reply(200, ok(BATCH));
+    const result = await t.submit(batchOf('b', 'invoice', 'A-FA', ...docs));
+    expect(result.results.map((r) => r.outcome)).toEqual(['pending', 'pending', 'pending']);
+    // Number 1 once (the batch held it); the next chunk starts again at 2.
+    expect(numbers).toEqual([[1, 2], [2, 3]]);
+  });
+
+  it('a documents/create without an answer (dropped connection) is not resent: it may still be under way at the imprenta', async () => {
+    const t = target();
+    const docs = [1, 2, 3].map((n) => outgoing(t, 'invoice', `inv-${n}`, n));
+    login();
+    counters(0);
+    api().post('/digitalinvoice-core/batch/open').reply(200, ok(BATCH));
+    api().post('/digitalinvoice-core/documents/create').replyWithError({ code: 'ECONNRESET', message: 'socket hang up' });
+    api().get(`/digitalinvoice-core/batch/${BATCH}/documents`).query(true).reply(200, ok([]));
+    api().post('/digitalinvoice-core/batch/close').reply(200, ok(BATCH));
+    api().post('/digitalinvoice-core/batch/cancel').reply(200, ok(BATCH));
+    const result = await t.submit(batchOf('b', 'invoice', 'A-FA', ...docs));
+    expect(result.results.map((r) => [r.outcome, r.outcome === 'failed' ? r.kind : undefined, r.outcome === 'failed' ? (r.notSent ?? false) : undefined])).toEqual([
+      ['failed', 'unknown_outcome', false],
+      ['failed', 'unknown_outcome', false],
+      // Never sent: waits for the two before it, and is not an attempt of its own.
+      ['failed', 'unknown_outcome', true],
+    ]);
   });
 
   it('nothing is sent when the counters cannot be read; a wire from another series is refused', async () => {
