@@ -23,7 +23,7 @@ import { writeChunksDurably } from '../src/store/durable-file.js';
 import { newId } from '../src/store/ids.js';
 import { captureStoreSnapshot, DEFAULT_STORE_FILE_NAME, type StoreData } from '../src/store/lowdb-store.js';
 import { snapshotChunks } from '../src/store/snapshot.js';
-import type { EventRecord, NewEvent, Store } from '../src/store/store.js';
+import type { EventRecord, NewEvent, RecordedEvent, Store } from '../src/store/store.js';
 import { median } from './stats.js';
 
 /** The shipped mappings; PUENTE_BENCH_MAPPINGS points elsewhere (a copy) while mapping files are being edited. */
@@ -205,15 +205,15 @@ async function measureCompaction(data: StoreData, probeFile: string): Promise<Co
 class MemoryInboxStore {
   private readonly byDedupeKey = new Map<string, EventRecord>();
 
-  async recordEvent(event: NewEvent): Promise<{ event: EventRecord; duplicate: boolean }> {
+  async recordEvent(event: NewEvent): Promise<RecordedEvent> {
     const existing = this.byDedupeKey.get(event.dedupeKey);
     if (existing) {
       existing.deliveries += 1;
-      return { event: existing, duplicate: true };
+      return { id: existing.id, status: existing.status, event: existing, duplicate: true };
     }
     const record: EventRecord = { ...event, id: newId('evt'), status: event.status ?? 'received', documentIds: [], deliveries: 1, updatedAt: event.receivedAt };
     this.byDedupeKey.set(event.dedupeKey, record);
-    return { event: record, duplicate: false };
+    return { id: record.id, status: record.status, event: record, duplicate: false };
   }
 
   get events(): number {

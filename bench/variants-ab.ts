@@ -9,7 +9,7 @@
 import { SAMPLE_SHOP } from '../connectors/shopify/samples/index.js';
 import { startBareServer } from './bare-server.js';
 import { LoadGenerator } from './ingest.js';
-import { adoptingStore, formatterRedactingLogger, shallowCallerCopy } from './prototypes.js';
+import { adoptingStore } from './prototypes.js';
 import { startPuenteUnderTest, type PuenteVariant } from './puente-under-test.js';
 import { median } from './stats.js';
 
@@ -26,10 +26,7 @@ const all: Record<string, () => Promise<{ url: string; close: () => Promise<void
   bare: () => startBareServer(SECRET),
   express: puente({ door: 'express' }),
   'front door': puente({}),
-  '+ shallow copy': puente({ adjust: shallowCallerCopy }),
   '+ adopting store': puente({ adjust: adoptingStore }),
-  '+ cheap redaction': puente({ logger: formatterRedactingLogger() }),
-  '+ store + redaction': puente({ adjust: adoptingStore, logger: formatterRedactingLogger() }),
 };
 const servers = Object.entries(all).filter(([name]) => name === 'bare' || !only || only.includes(name));
 

@@ -110,7 +110,7 @@ export function webhookHandler(deps: WebhookHandlerDeps): WebhookHandler {
     }
     const accepted = await inbox.accept(verdict.events);
     if (accepted.some((a) => !a.duplicate)) onStored();
-    return { status: 200, body: { received: accepted.map((a) => ({ eventId: a.event.id, duplicate: a.duplicate, status: a.event.status })) } };
+    return { status: 200, body: { received: accepted.map((a) => ({ eventId: a.id, duplicate: a.duplicate, status: a.status })) } };
   }
 
   return async (delivery) => {

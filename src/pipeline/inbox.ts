@@ -5,13 +5,10 @@
  */
 import type { SourceEvent } from '../connector.js';
 import type { Logger } from '../log.js';
-import type { EventRecord, Store } from '../store/store.js';
+import type { RecordedEvent, Store } from '../store/store.js';
 import type { Connections } from './connections.js';
 
-export interface AcceptedEvent {
-  event: EventRecord;
-  duplicate: boolean;
-}
+export type AcceptedEvent = RecordedEvent;
 
 export class Inbox {
   constructor(
@@ -48,12 +45,12 @@ export class Inbox {
         });
         this.log.info(
           {
-            eventId: result.event.id,
+            eventId: result.id,
             source: event.source,
             kind: event.kind,
             orderId: event.orderId,
             duplicate: result.duplicate,
-            status: result.event.status,
+            status: result.status,
           },
           result.duplicate ? 'event duplicate delivery' : 'event stored',
         );

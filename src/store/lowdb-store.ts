@@ -55,6 +55,7 @@ import {
   type DocumentRecord,
   type EventQuery,
   type ListOrder,
+  type RecordedEvent,
   type EventRecord,
   type NewBatch,
   type NewDocument,
@@ -429,6 +430,19 @@ function newRecord<T extends object>(
   return { record, text: inputText === '{}' ? ownText : `${inputText.slice(0, -1)},${ownText.slice(1)}` };
 }
 
+/** A recordEvent answer whose copy of the record is made only if someone reads it. */
+function recorded(record: EventRecord, duplicate: boolean, copy: () => EventRecord): RecordedEvent {
+  let made: EventRecord | undefined;
+  return {
+    id: record.id,
+    status: record.status,
+    duplicate,
+    get event() {
+      return (made ??= copy());
+    },
+  };
+}
+
 function pageLimit(limit: number | undefined): number {
   if (limit === undefined) return DEFAULT_LIST_LIMIT;
   if (!Number.isInteger(limit) || limit < 1) throw new StoreInputError('limit', `must be a positive integer, got ${limit}`);
@@ -443,10 +457,10 @@ function archiveScope(query: { archived?: unknown; orderId?: unknown }): { hot: 
   return { hot: scope !== 'only', archive: scope !== undefined || query.orderId !== undefined };
 }
 
-/** The `limit` newest of `items`, parsing each instant once (an archive can hold 100 000 entries). */
 /**
  * A page of records in time order — newest first by default (the admin views), oldest first for work
- * queues, which must reach the records that have waited longest however many came after them.
+ * queues, which must reach the records that have waited longest however many came after them. Each
+ * instant is parsed once (an archive can hold 100 000 entries).
  */
 function pageInOrder<T extends { id: string }>(items: T[], instant: (item: T) => string, order: ListOrder | undefined, limit: number): T[] {
   if (order !== undefined && order !== 'newest' && order !== 'oldest') throw new StoreInputError('order', `must be "newest" or "oldest", got ${String(order)}`);
@@ -678,7 +692,7 @@ export class LowdbStore implements Store {
 
   // ─── inbox ───────────────────────────────────────────────────────────────────────────────────
 
-  async recordEvent(event: NewEvent): Promise<{ event: EventRecord; duplicate: boolean }> {
+  async recordEvent(event: NewEvent): Promise<RecordedEvent> {
     const data = this.data('recordEvent');
     requireText('dedupeKey', event?.dedupeKey);
     requireInstant('receivedAt', event.receivedAt);
@@ -696,9 +710,8 @@ export class LowdbStore implements Store {
       const counted: EventRecord = { ...existing, deliveries: existing.deliveries + 1, updatedAt: this.now() };
       data.events[existingId] = counted;
       this.pending.events.add(existingId);
-      const copy = this.remember(counted);
       await this.commit();
-      return { event: copy, duplicate: true };
+      return recorded(counted, true, () => structuredClone(counted));
     }
     const { record, text } = newRecord<EventRecord>('event', event, (stored) => ({
       id: newId('evt'),
@@ -711,9 +724,9 @@ export class LowdbStore implements Store {
     this.pending.events.add(record.id);
     this.eventIdByDedupeKey.set(record.dedupeKey, record.id);
     addTo(this.hotEventsByOrder, record.orderId, record.id);
-    const copy = this.remember(record, text);
+    this.recordText.set(record, text);
     await this.commit();
-    return { event: copy, duplicate: false };
+    return recorded(record, false, () => JSON.parse(text) as EventRecord);
   }
 
   async getEvent(id: string): Promise<EventRecord | undefined> {

@@ -240,6 +240,18 @@ export interface BatchQuery extends Page {
   connectionId?: string;
 }
 
+/**
+ * What `recordEvent` answers. The webhook path needs only the id, the status and whether it was a
+ * duplicate; `event`, a copy of the whole stored record, is made when first read (a payload is
+ * kilobytes of JSON, and copying it on every delivery was a tenth of the acknowledgement's cost).
+ */
+export interface RecordedEvent {
+  id: string;
+  status: EventStatus;
+  duplicate: boolean;
+  readonly event: EventRecord;
+}
+
 export interface Store {
   /** Opens the store; refuses with StoreLockedError if another process holds it. */
   open(): Promise<void>;
@@ -248,7 +260,7 @@ export interface Store {
 
   // inbox
   /** Stores an event unless its dedupeKey is known; a duplicate only bumps `deliveries`. */
-  recordEvent(event: NewEvent): Promise<{ event: EventRecord; duplicate: boolean }>;
+  recordEvent(event: NewEvent): Promise<RecordedEvent>;
   getEvent(id: string): Promise<EventRecord | undefined>;
   listEvents(query?: EventQuery): Promise<EventRecord[]>;
   updateEvent(id: string, patch: Partial<Omit<EventRecord, 'id' | 'dedupeKey'>>): Promise<EventRecord>;

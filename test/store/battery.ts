@@ -222,6 +222,17 @@ export function storeConformanceBattery(name: string, makeStore: StoreFactory): 
         expect(error).toMatchObject({ collection: 'event', id: 'evt_missing' });
       });
 
+      it('answers the id, the status and whether it was a duplicate beside the copy of the event', async () => {
+        const input = sampleEvent();
+        const first = await store.recordEvent(input);
+        expect(first).toMatchObject({ id: first.event.id, status: 'received', duplicate: false });
+        const again = await store.recordEvent({ ...input, status: 'unroutable' });
+        expect(again).toMatchObject({ id: first.id, status: 'received', duplicate: true });
+        expect(again.event.deliveries).toBe(2);
+        const unroutable = await store.recordEvent(sampleEvent({ status: 'unroutable' }));
+        expect([unroutable.status, unroutable.event.status]).toEqual(['unroutable', 'unroutable']);
+      });
+
       it('hands out copies: mutating inputs or results does not change the store', async () => {
         const input = sampleEvent({ payload: { note: 'original' } });
         const { event } = await store.recordEvent(input);
