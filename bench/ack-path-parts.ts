@@ -17,7 +17,6 @@ import { createLogger } from '../src/log.js';
 import { Connections } from '../src/pipeline/connections.js';
 import { Inbox } from '../src/pipeline/inbox.js';
 import { LowdbStore } from '../src/store/lowdb-store.js';
-import { PrototypeStore } from './prototypes.js';
 import { median } from './stats.js';
 
 const rounds = Number(process.argv[2] ?? 7);
@@ -45,9 +44,6 @@ const silent = createLogger('silent');
 const dir = mkdtempSync(path.join(tmpdir(), 'puente-parts-'));
 const store = new LowdbStore({ dataDir: path.join(dir, 'a') });
 await store.open();
-/** bench/prototypes.ts's store prototype: also keeps the caller's payload instead of parsing it back. */
-const adopting = new PrototypeStore({ dataDir: path.join(dir, 'c') });
-await adopting.open();
 const connections = new Connections([]);
 let seq = 0;
 
@@ -67,13 +63,6 @@ const steps: Step[] = [
     name: 'Inbox.accept → LowdbStore (32 at once, durable)',
     batch: true,
     run: (i) => new Inbox(store, connections, silent).accept([{ ...events[i % events.length]!, deliveryId: `d-${seq++}` }]),
-  },
-  {
-    name: 'the same, and the payload adopted, not parsed back (prototype store)',
-    batch: true,
-    // A fresh payload object per delivery, made before the clock starts, as the receiver hands one over.
-    prepare: (i) => structuredClone(events[i % events.length]!.payload),
-    run: (i, payload) => new Inbox(adopting as unknown as LowdbStore, connections, silent).accept([{ ...events[i % events.length]!, payload, deliveryId: `d-${seq++}` }]),
   },
 ];
 
@@ -95,5 +84,4 @@ for (let round = 0; round < rounds + 1; round++) {
 console.log(`CPU µs per delivery, median of ${rounds} samples of ${perSample}:`);
 for (const step of steps) console.log(`  ${median(samples.get(step.name)!).toFixed(1).padStart(8)}  ${step.name}`);
 await store.close();
-await adopting.close();
 rmSync(dir, { recursive: true, force: true });

@@ -9,7 +9,6 @@
 import { SAMPLE_SHOP } from '../connectors/shopify/samples/index.js';
 import { startBareServer } from './bare-server.js';
 import { LoadGenerator } from './ingest.js';
-import { adoptingStore } from './prototypes.js';
 import { startPuenteUnderTest, type PuenteVariant } from './puente-under-test.js';
 import { median } from './stats.js';
 
@@ -26,7 +25,6 @@ const all: Record<string, () => Promise<{ url: string; close: () => Promise<void
   bare: () => startBareServer(SECRET),
   express: puente({ door: 'express' }),
   'front door': puente({}),
-  '+ adopting store': puente({ adjust: adoptingStore }),
 };
 const servers = Object.entries(all).filter(([name]) => name === 'bare' || !only || only.includes(name));
 

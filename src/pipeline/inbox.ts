@@ -5,7 +5,7 @@
  */
 import type { SourceEvent } from '../connector.js';
 import type { Logger } from '../log.js';
-import type { RecordedEvent, Store } from '../store/store.js';
+import type { NewEvent, RecordedEvent, Store } from '../store/store.js';
 import type { Connections } from './connections.js';
 
 export type AcceptedEvent = RecordedEvent;
@@ -23,7 +23,7 @@ export class Inbox {
     const accepted = await Promise.all(
       events.map(async (event) => {
         const connection = this.connections.forSource(event.source);
-        const result = await this.store.recordEvent({
+        const record: NewEvent = {
           dedupeKey: `${event.source}|${event.deliveryId}`,
           source: event.source,
           connectionId: connection?.id ?? null,
@@ -42,7 +42,9 @@ export class Inbox {
           receivedAt,
           payload: event.payload,
           status: connection ? 'received' : 'unroutable',
-        });
+        };
+        // A source parses its payload for this delivery alone, and nothing touches it after the inbox.
+        const result = await this.store.recordEvent(record, { handOver: true });
         this.log.info(
           {
             eventId: result.id,

@@ -56,6 +56,7 @@ import {
   type EventQuery,
   type ListOrder,
   type RecordedEvent,
+  type RecordEventOptions,
   type EventRecord,
   type NewBatch,
   type NewDocument,
@@ -419,15 +420,49 @@ function newRecord<T extends object>(
   field: string,
   input: object,
   ownFields: (stored: Record<string, unknown>) => Record<string, unknown>,
+  adopt = false,
 ): { record: T; text: string } {
   const inputText = jsonText(field, input);
-  const stored = JSON.parse(inputText) as Record<string, unknown>;
+  // Input handed over (the caller never touches it again) is kept as it is when it is plain JSON
+  // data — exactly what parsing its text back would give — instead of being parsed back from the text.
+  const stored = (adopt && isPlainJson(input, 0) ? { ...input } : JSON.parse(inputText)) as Record<string, unknown>;
   const own = ownFields(stored);
   const record = { ...stored, ...own } as T;
   const clash = !inputText.startsWith('{') || Object.keys(own).some((key) => Object.hasOwn(stored, key) || own[key] === undefined);
   if (clash) return { record, text: JSON.stringify(record) };
   const ownText = JSON.stringify(own);
   return { record, text: inputText === '{}' ? ownText : `${inputText.slice(0, -1)},${ownText.slice(1)}` };
+}
+
+/** Deeper than any payload a source hands over; past it the input is copied through its text instead. */
+const MAX_ADOPTED_DEPTH = 100;
+
+/**
+ * Whether `value` is what JSON.parse could have returned: plain objects and arrays (no holes), strings,
+ * finite numbers, booleans and null — so it and its JSON text say exactly the same thing.
+ */
+function isPlainJson(value: unknown, depth: number): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value);
+    case 'object': {
+      if (value === null) return true;
+      if (depth >= MAX_ADOPTED_DEPTH) return false;
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) if (!isPlainJson(value[i], depth + 1)) return false;
+        return true;
+      }
+      const prototype = Object.getPrototypeOf(value) as unknown;
+      if (prototype !== Object.prototype && prototype !== null) return false;
+      for (const key in value) if (!isPlainJson((value as Record<string, unknown>)[key], depth + 1)) return false;
+      return true;
+    }
+    default:
+      return false;
+  }
 }
 
 /** A recordEvent answer whose copy of the record is made only if someone reads it. */
@@ -692,7 +727,7 @@ export class LowdbStore implements Store {
 
   // ─── inbox ───────────────────────────────────────────────────────────────────────────────────
 
-  async recordEvent(event: NewEvent): Promise<RecordedEvent> {
+  async recordEvent(event: NewEvent, options: RecordEventOptions = {}): Promise<RecordedEvent> {
     const data = this.data('recordEvent');
     requireText('dedupeKey', event?.dedupeKey);
     requireInstant('receivedAt', event.receivedAt);
@@ -713,13 +748,18 @@ export class LowdbStore implements Store {
       await this.commit();
       return recorded(counted, true, () => structuredClone(counted));
     }
-    const { record, text } = newRecord<EventRecord>('event', event, (stored) => ({
-      id: newId('evt'),
-      status: stored.status ?? 'received',
-      documentIds: [],
-      deliveries: 1,
-      updatedAt: this.now(),
-    }));
+    const { record, text } = newRecord<EventRecord>(
+      'event',
+      event,
+      (stored) => ({
+        id: newId('evt'),
+        status: stored.status ?? 'received',
+        documentIds: [],
+        deliveries: 1,
+        updatedAt: this.now(),
+      }),
+      options.handOver,
+    );
     data.events[record.id] = record;
     this.pending.events.add(record.id);
     this.eventIdByDedupeKey.set(record.dedupeKey, record.id);

@@ -252,6 +252,15 @@ export interface RecordedEvent {
   readonly event: EventRecord;
 }
 
+export interface RecordEventOptions {
+  /**
+   * The caller hands the event over: it never reads or changes the object (its payload included)
+   * again, so the store may keep it instead of a copy. A store still copies whatever is not plain JSON
+   * data, so what it keeps is always exactly what it writes.
+   */
+  handOver?: boolean;
+}
+
 export interface Store {
   /** Opens the store; refuses with StoreLockedError if another process holds it. */
   open(): Promise<void>;
@@ -260,7 +269,7 @@ export interface Store {
 
   // inbox
   /** Stores an event unless its dedupeKey is known; a duplicate only bumps `deliveries`. */
-  recordEvent(event: NewEvent): Promise<RecordedEvent>;
+  recordEvent(event: NewEvent, options?: RecordEventOptions): Promise<RecordedEvent>;
   getEvent(id: string): Promise<EventRecord | undefined>;
   listEvents(query?: EventQuery): Promise<EventRecord[]>;
   updateEvent(id: string, patch: Partial<Omit<EventRecord, 'id' | 'dedupeKey'>>): Promise<EventRecord>;

@@ -233,6 +233,24 @@ export function storeConformanceBattery(name: string, makeStore: StoreFactory): 
         expect([unroutable.status, unroutable.event.status]).toEqual(['unroutable', 'unroutable']);
       });
 
+      it('an event handed over is stored as it is, and reads back the same after a restart', async () => {
+        const payload = { id: '5678901234567890123', line_items: [{ id: '1', price: '10.00', quantity: 2, taxable: true, tax_lines: [] }], note: null };
+        const { id } = await store.recordEvent(sampleEvent({ payload }), { handOver: true });
+        const stored = await store.getEvent(id);
+        expect(stored!.payload).toEqual(payload);
+        // What is read is a copy, never the object handed over.
+        expect(stored!.payload).not.toBe(payload);
+        expect((await restart().then((s) => s.getEvent(id)))!.payload).toEqual(payload);
+      });
+
+      it('an event handed over that is not plain JSON data is stored as its JSON text says, as without handing over', async () => {
+        const at = new Date('2026-03-01T12:00:00.000Z');
+        const { id } = await store.recordEvent(sampleEvent({ payload: { at, dropped: undefined, list: [1, 2] } }), { handOver: true });
+        const expected = { at: '2026-03-01T12:00:00.000Z', list: [1, 2] };
+        expect((await store.getEvent(id))!.payload).toStrictEqual(expected);
+        expect((await restart().then((s) => s.getEvent(id)))!.payload).toStrictEqual(expected);
+      });
+
       it('hands out copies: mutating inputs or results does not change the store', async () => {
         const input = sampleEvent({ payload: { note: 'original' } });
         const { event } = await store.recordEvent(input);
