@@ -318,7 +318,71 @@ class Parser {
 /**
  * Parses a Shopify webhook body. Ids come back as strings (see the module comment);
  * throws ShopifyJsonError with the reason, the JSON path and the character offset.
+ *
+ * Most bodies take a fast path: the native `JSON.parse` (twice as fast as the parser above), then one
+ * walk that turns id integers into strings and checks the limits. Whatever that path cannot vouch for
+ * is parsed again by the exact parser, which then decides: a syntax error or a limit (for its precise
+ * message), an integer past 2^53 (already rounded by `JSON.parse`), and a body where an id might be
+ * written in a form the walk cannot see once parsed (`5.0`, `5e0`, `-0`, or any `\u` escape, which
+ * could spell a key). One difference is left, on bodies no store sends: with a key repeated in one
+ * object, JSON.parse keeps the last value, and the limits are checked on that value only.
  */
 export function parseShopifyJson(text: string, limits: JsonLimits = DEFAULT_JSON_LIMITS): unknown {
+  if (!text.includes('\\u') && !ODD_ID_NUMBER.test(text) && !ODD_ID_LIST.test(text)) {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      value = UNSURE;
+    }
+    if (value !== UNSURE) {
+      const exact = withExactIds(value, undefined, undefined, 1, limits);
+      if (exact !== UNSURE) return exact;
+    }
+  }
+  return parseShopifyJsonExactly(text, limits);
+}
+
+/** The exact parser alone, token by token: what the fast path must always agree with. */
+export function parseShopifyJsonExactly(text: string, limits: JsonLimits = DEFAULT_JSON_LIMITS): unknown {
   return new Parser(text, limits).parseDocument();
+}
+
+/** An id key's value written as a number with a fraction or an exponent, or as -0 (false alarms only cost the exact parse). */
+const ODD_ID_NUMBER = /(?:"id"|_id")\s*:\s*-?\d+[.eE]|(?:"id"|_id")\s*:\s*-0(?![\d.eE])/;
+/** The same inside an `_ids` list. */
+const ODD_ID_LIST = /_ids"\s*:\s*\[[^\]]*?(?:\d[.eE]|-0(?![\d.eE]))/;
+
+const UNSURE = Symbol('unsure');
+
+/**
+ * The parsed value with id integers as strings (in place: the value is this parse's own), or UNSURE
+ * when the exact parser must decide. `key` is the member's key, `parentKey` the key of the array an
+ * element is in.
+ */
+function withExactIds(value: unknown, key: string | undefined, listKey: string | undefined, depth: number, limits: JsonLimits): unknown {
+  if (typeof value === 'number') {
+    if (!Number.isInteger(value)) return value;
+    if (!Number.isSafeInteger(value) || Object.is(value, -0)) return UNSURE;
+    return isIdKey(key) || isIdListKey(listKey) ? String(value) : value;
+  }
+  if (typeof value !== 'object' || value === null) return value;
+  if (depth > limits.maxDepth) return UNSURE;
+  if (Array.isArray(value)) {
+    if (value.length > limits.maxArrayLength) return UNSURE;
+    for (let i = 0; i < value.length; i++) {
+      const item = withExactIds(value[i], undefined, key, depth + 1, limits);
+      if (item === UNSURE) return UNSURE;
+      value[i] = item;
+    }
+    return value;
+  }
+  const object = value as Record<string, unknown>;
+  for (const member in object) {
+    const before = object[member];
+    const after = withExactIds(before, member, undefined, depth + 1, limits);
+    if (after === UNSURE) return UNSURE;
+    if (after !== before) object[member] = after;
+  }
+  return object;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { parseShopifyJson, ShopifyJsonError } from '../../connectors/shopify/payload-json.js';
+import { parseShopifyJson, parseShopifyJsonExactly, ShopifyJsonError } from '../../connectors/shopify/payload-json.js';
 
 function parseError(text: string, limits?: { maxDepth: number; maxArrayLength: number }): ShopifyJsonError {
   try {
@@ -167,5 +167,52 @@ describe('parseShopifyJson agrees with JSON.parse', () => {
       ),
       { numRuns: 1000 },
     );
+  });
+});
+
+describe('the fast path (native parse + id walk) agrees with the exact parser', () => {
+  /** Number literals as Shopify or an attacker might write them, odd forms included. */
+  const numberLiteral = fc.oneof(
+    fc.integer().map(String),
+    fc.bigInt({ min: -(10n ** 20n), max: 10n ** 20n }).map(String),
+    fc.constantFrom('0', '-0', '5.0', '5e0', '50E-1', '-0.0', '1e2', '0.5', '9007199254740993', '9007199254740991', '1e300', '12.5e1'),
+  );
+  const key = fc.constantFrom('id', 'order_id', 'line_item_ids', 'tag_ids', 'note', 'quantity', 'rate', '__proto__', 'a\\"_id', '\\u0069d', 'x_\\u0069ds', 'valid');
+  const { text } = fc.letrec<{ text: string; object: string; array: string }>((tie) => ({
+    text: fc.oneof({ depthSize: 'small', withCrossShrink: true }, numberLiteral, fc.constantFrom('"5.0"', '"-0"', 'true', 'null', '"a\\u0026b"', '"12345678901234567890"'), tie('object'), tie('array')),
+    // Keys unique per object: with a key repeated, JSON.parse keeps only the last value, so the fast path
+    // checks the limits on that one, where the exact parser checks every value it reads.
+    object: fc.uniqueArray(fc.tuple(key, tie('text')), { maxLength: 5, selector: ([k]) => k }).map((members) => `{${members.map(([k, v]) => `"${k}": ${v}`).join(',')}}`),
+    array: fc.array(tie('text'), { maxLength: 5 }).map((items) => `[${items.join(', ')}]`),
+  }));
+
+  function outcome(parse: () => unknown): unknown {
+    try {
+      return { value: parse() };
+    } catch (error) {
+      return { error: error instanceof ShopifyJsonError ? `${error.reason}: ${error.message}` : String(error) };
+    }
+  }
+
+  it('on documents full of ids, odd number forms, escapes and limits', () => {
+    fc.assert(
+      fc.property(text, fc.integer({ min: 1, max: 6 }), fc.integer({ min: 0, max: 4 }), (body, maxDepth, maxArrayLength) => {
+        const limits = { maxDepth, maxArrayLength };
+        expect(outcome(() => parseShopifyJson(body, limits))).toEqual(outcome(() => parseShopifyJsonExactly(body, limits)));
+        expect(outcome(() => parseShopifyJson(body))).toEqual(outcome(() => parseShopifyJsonExactly(body)));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('a key repeated in one object: the limits apply to the value that is kept, as JSON.parse keeps it', () => {
+    const body = '{"note": [[[1]]], "note": 1}';
+    expect(parseShopifyJson(body, { maxDepth: 2, maxArrayLength: 10 })).toEqual({ note: 1 });
+    expect(() => parseShopifyJsonExactly(body, { maxDepth: 2, maxArrayLength: 10 })).toThrow(ShopifyJsonError);
+  });
+
+  it('-0 and integer-valued fractions under id keys keep the exact parser\'s reading', () => {
+    expect(parseShopifyJson('{"id": -0, "order_id": 5.0, "x_ids": [5e0, 7]}')).toEqual({ id: '-0', order_id: 5, x_ids: [5, '7'] });
+    expect(Object.is((parseShopifyJson('{"rate": -0}') as { rate: number }).rate, -0)).toBe(true);
   });
 });
