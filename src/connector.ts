@@ -223,6 +223,13 @@ export interface TargetConnector {
   readonly kinds: readonly DocumentKind[];
   /** `client`: Puente allocates consecutive numbers; `server`: the target numbers documents. */
   readonly numbering: 'client' | 'server';
+  /**
+   * The API takes a client-numbered series only in number order — it refuses a number before its
+   * predecessor (Unidigital continues from its counter) — so nothing is sent past a number that is
+   * backing off. Absent: any number of the authorized range is taken in any order (DIAN, SIFEN), and
+   * one document that keeps failing never holds up the others.
+   */
+  readonly sendsInNumberOrder?: boolean;
   readonly batchLimits: BatchLimits;
   /**
    * For `client` numbering: the series (prefix) documents of this kind are numbered in, and the first

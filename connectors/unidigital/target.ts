@@ -565,6 +565,7 @@ export function createUnidigitalTarget(configInput: UnidigitalTargetConfigInput 
     name: 'unidigital',
     kinds: UNIDIGITAL_KINDS,
     numbering: 'client',
+    sendsInNumberOrder: true,
     batchLimits: { maxDocuments: config.batch.maxDocuments, maxBytes: config.batch.maxBytes, lingerMs: config.batch.lingerMs },
     statusPollMs: config.statusPollMs,
     client,

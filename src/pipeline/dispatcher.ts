@@ -101,12 +101,11 @@ export class Dispatcher {
       }
       groups.set(key, [...(groups.get(key) ?? []), document]);
     }
-    // Client-numbered series go out in number order: some APIs refuse a number before its predecessor
-    // (Unidigital continues from its counter), and sending past a backing-off document would only
-    // fail, and back off, everything after it.
+    // Where the API takes a series only in number order (Unidigital continues from its counter),
+    // sending past a backing-off document would only fail, and back off, everything after it.
     for (const [key, documents] of groups) {
       const held = heldFrom.get(key);
-      if (held === undefined) continue;
+      if (held === undefined || !this.connections.get(documents[0]!.connectionId)?.target.sendsInNumberOrder) continue;
       const inOrder = documents.filter((d) => (numberOf(d) ?? -Infinity) < held);
       if (inOrder.length) groups.set(key, inOrder);
       else groups.delete(key);
@@ -295,7 +294,7 @@ export class Dispatcher {
     for (const id of batch.documentIds) {
       const document = await this.store.getDocument(id);
       if (document?.status === 'in_flight' && document.batchId === batch.id) {
-        backoff ??= this.backoffMs(document.attempts);
+        backoff ??= this.loneBackoffMs(document.attempts);
         await this.retryLater(document, { kind: 'unknown_outcome', reason }, backoff);
       }
     }
@@ -369,6 +368,15 @@ export class Dispatcher {
     }
   }
 
+  /**
+   * Backoff of a document failing outside a batch's verdict (a failed lookup, a released batch):
+   * growing with its attempts, logarithmically past the first few, at most the series' streak cap —
+   * documents numbered after it may be waiting for it.
+   */
+  private loneBackoffMs(attempts: number): number {
+    return this.backoffMs(Math.min(attempts, MAX_STREAK_DOUBLINGS, Math.max(1, Math.floor(Math.log2(attempts + 1)))));
+  }
+
   /** Backoff after `attempts` sends: base × 2^attempts, capped, with jitter (half fixed, half random). */
   private backoffMs(attempts: number): number {
     const { retryBaseMs = 1000, retryMaxMs = 10 * 60_000 } = this.options;
@@ -384,9 +392,7 @@ export class Dispatcher {
     const delay =
       failure.kind === 'rate_limited' && failure.retryAfterMs !== undefined
         ? failure.retryAfterMs
-        : // Alone (a failed lookup, a released batch): bounded like a batch's, since the documents
-          // numbered after this one wait for it.
-          (backoffMs ?? this.backoffMs(Math.min(document.attempts, Math.max(MAX_STREAK_DOUBLINGS, Math.floor(Math.log2(document.attempts + 1))))));
+        : (backoffMs ?? this.loneBackoffMs(document.attempts));
     if (failure.kind === 'rate_limited') {
       // The limit is the account's, not the document's: hold the whole connection, not just this one.
       const until = this.clock().getTime() + delay;

@@ -60,8 +60,9 @@ describe('number order and shared backoff', () => {
     expect(second!.notBefore).toBe(first!.notBefore);
   });
 
-  it('nothing numbered after a document that is backing off goes out before it; then all go, in number order', async () => {
+  it('where the API takes numbers only in order, nothing numbered after a document that is backing off goes out before it; then all go, in number order', async () => {
     p = await pipeline();
+    p.target.sendsInNumberOrder = true;
     const ids = await readyInvoices(3);
     await p.store.updateDocument(ids[0]!, { notBefore: new Date(p.clock.time + 10_000).toISOString() });
     await p.dispatcher.dispatchReady();
@@ -70,6 +71,32 @@ describe('number order and shared backoff', () => {
     await p.dispatcher.dispatchReady();
     expect(p.target.submitted().map((b) => b.documents.map((d) => d.documentId))).toEqual([ids]);
     expect((await p.documents()).every((d) => d.status === 'issued')).toBe(true);
+  });
+
+  it('where the API takes any number in any order (DIAN, SIFEN), one document backing off holds up nothing', async () => {
+    p = await pipeline();
+    const ids = await readyInvoices(3);
+    await p.store.updateDocument(ids[0]!, { notBefore: new Date(p.clock.time + 10_000).toISOString() });
+    await p.dispatcher.dispatchReady();
+    expect(p.target.submitted().map((b) => b.documents.map((d) => d.documentId))).toEqual([ids.slice(1)]);
+    expect((await p.document(ids[0]!)).status).toBe('ready');
+  });
+
+  it('a document failing alone (its lookup failed) backs off a little longer as its attempts grow, never past the series cap', async () => {
+    p = await pipeline({ random: () => 0.5 });
+    const [id] = await readyInvoices(1);
+    for (const [attempts, expectedMs] of [
+      [1, 1_500],
+      [3, 3_000],
+      [7, 6_000],
+      [40, 24_000],
+    ] as const) {
+      await p.store.updateDocument(id!, { status: 'ready', uncertain: true, attempts, notBefore: undefined });
+      p.target.lookupScripts.push(() => Promise.reject(new Error('status/document: HTTP 500')));
+      await p.dispatcher.dispatchReady();
+      expect(Date.parse((await p.document(id!)).notBefore!) - p.clock.time).toBe(expectedMs);
+    }
+    expect(p.target.submitted()).toEqual([]);
   });
 
   it('a connection whose API has not answered yet does not hold up another connection', async () => {

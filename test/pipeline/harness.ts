@@ -131,6 +131,8 @@ export class ScriptedTarget implements TargetConnector {
   readonly name = 'apidian';
   readonly kinds: readonly DocumentKind[] = ['invoice', 'credit_note', 'debit_note'];
   readonly numbering = 'client' as const;
+  /** As APIDIAN: any number of the range in any order. Tests of number-ordered APIs set it. */
+  sendsInNumberOrder = false;
   batchLimits: BatchLimits = { maxDocuments: 50, maxBytes: 5_000_000, lingerMs: 0 };
   readonly calls: TargetCall[] = [];
   /** Consumed one per call; when empty, the defaults answer. */
