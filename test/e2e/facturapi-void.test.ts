@@ -6,15 +6,12 @@
  * SIFEN, never sends the note again, and the next nota de crédito takes the next number.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  FACTURAPI_SANDBOX_DEMO_API_KEY,
-  FACTURAPI_SANDBOX_DEMO_RUC,
-  FACTURAPI_SANDBOX_DEMO_TENANT,
-} from '../../connectors/facturapi/sandbox/seed.js';
 import { buildRefund, toShopifyJson, type SampleOrder, type SampleRefund } from '../../connectors/shopify/samples/index.js';
-import { buildCountryOrder, PY_PAID_ORDER, PY_PARTIAL_REFUND, PY_SHOP } from './country-samples.js';
+import { buildCountryOrder, PY_PAID_ORDER, PY_PARTIAL_REFUND } from './country-samples.js';
+import { FACTURAPI_SANDBOX_DEMO_API_KEY, FACTURAPI_SANDBOX_DEMO_TENANT } from '../../connectors/facturapi/sandbox/seed.js';
+import { startFacturapiRun } from './facturapi-target.js';
 import { eventually } from './processes.js';
-import { ADMIN, startTargetRun, type PuenteDocument, type TargetRun } from './target-run.js';
+import { ADMIN, type PuenteDocument, type TargetRun } from './target-run.js';
 
 interface SandboxDocument {
   cdc: string;
@@ -65,24 +62,7 @@ async function sandboxEvents(): Promise<{ events: { type: string; data: Record<s
 
 describe('a nota de crédito SIFEN rejected for good is voided, and its number inutilized', () => {
   beforeAll(async () => {
-    run = await startTargetRun({
-      sandbox: 'facturapi',
-      shop: PY_SHOP,
-      targetBlock: (baseUrl) =>
-        [
-          `    type: facturapi`,
-          `    baseUrl: ${baseUrl}`,
-          `    tenantId: ${FACTURAPI_SANDBOX_DEMO_TENANT}`,
-          `    apiKey: ${FACTURAPI_SANDBOX_DEMO_API_KEY}`,
-          `    ruc: "${FACTURAPI_SANDBOX_DEMO_RUC}"`,
-          `    tipoContribuyente: 2`,
-          `    establecimiento: "001"`,
-          `    punto: "001"`,
-          `    requestsPerMinute: 600`,
-          `    batch: { maxDocuments: 50, lingerMs: 200 }`,
-        ].join('\n'),
-      connection: 'country: PY, timezone: America/Asuncion, targetSettings: { establecimiento: "001", punto: "001" }',
-    });
+    run = await startFacturapiRun();
   }, 60_000);
 
   afterAll(async () => {

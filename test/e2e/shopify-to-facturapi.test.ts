@@ -10,14 +10,11 @@
 import { Decimal } from 'decimal.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isValidCdc } from '../../connectors/facturapi/cdc.js';
-import {
-  FACTURAPI_SANDBOX_DEMO_API_KEY,
-  FACTURAPI_SANDBOX_DEMO_RUC,
-  FACTURAPI_SANDBOX_DEMO_TENANT,
-} from '../../connectors/facturapi/sandbox/seed.js';
 import { buildRefund, toShopifyJson } from '../../connectors/shopify/samples/index.js';
-import { buildCountryOrder, PY_PAID_ORDER, PY_PARTIAL_REFUND, PY_RAISED_ORDER, PY_SHOP } from './country-samples.js';
-import { SECRET, startTargetRun, type TargetRun } from './target-run.js';
+import { buildCountryOrder, PY_PAID_ORDER, PY_PARTIAL_REFUND, PY_RAISED_ORDER } from './country-samples.js';
+import { FACTURAPI_SANDBOX_DEMO_API_KEY } from '../../connectors/facturapi/sandbox/seed.js';
+import { startFacturapiRun } from './facturapi-target.js';
+import { SECRET, type TargetRun } from './target-run.js';
 
 interface FacturapiSandboxDocument {
   cdc: string;
@@ -34,24 +31,7 @@ let run: TargetRun;
 
 describe('a Paraguayan Shopify store issues through FacturApi (SIFEN), end to end', () => {
   beforeAll(async () => {
-    run = await startTargetRun({
-      sandbox: 'facturapi',
-      shop: PY_SHOP,
-      targetBlock: (baseUrl) =>
-        [
-          `    type: facturapi`,
-          `    baseUrl: ${baseUrl}`,
-          `    tenantId: ${FACTURAPI_SANDBOX_DEMO_TENANT}`,
-          `    apiKey: ${FACTURAPI_SANDBOX_DEMO_API_KEY}`,
-          `    ruc: "${FACTURAPI_SANDBOX_DEMO_RUC}"`,
-          `    tipoContribuyente: 2`,
-          `    establecimiento: "001"`,
-          `    punto: "001"`,
-          `    requestsPerMinute: 600`,
-          `    batch: { maxDocuments: 50, lingerMs: 200 }`,
-        ].join('\n'),
-      connection: 'country: PY, timezone: America/Asuncion, targetSettings: { establecimiento: "001", punto: "001" }',
-    });
+    run = await startFacturapiRun();
   }, 60_000);
 
   afterAll(async () => {
