@@ -1,20 +1,19 @@
 /**
  * `puente replay`, in-process, against a real admin API on loopback over a real store.
  */
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SAMPLE_PAID_ORDER } from '../../connectors/shopify/samples/index.js';
 import { runReplayCommand } from '../../src/cli/replay.js';
 import { createHttpApp } from '../../src/http/app.js';
 import { Replayer } from '../../src/pipeline/replay.js';
+import { listenOnLoopback, type Loopback } from '../loopback.js';
 import { paidEvent, pipeline, silentLog, type Pipeline } from '../pipeline/harness.js';
 import { captureIo } from './helpers.js';
 
 const TOKEN = 'cli-replay-admin-token-0123456789';
 
 let p: Pipeline;
-let server: Server;
+let server: Loopback;
 let url: string;
 
 beforeEach(async () => {
@@ -29,18 +28,12 @@ beforeEach(async () => {
     onStored: () => undefined,
     replayer: new Replayer(p.store, silentLog),
   });
-  server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-    s.once('error', reject);
-  });
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await listenOnLoopback(app);
+  url = server.url;
 });
 
 afterEach(async () => {
-  await new Promise<void>((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
+  await server.close();
   await p.close();
 });
 

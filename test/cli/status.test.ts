@@ -3,21 +3,20 @@
  * real store and the real pipeline parts (scripted target): what each figure says after the pipeline
  * did something, and the exit codes scripts rely on.
  */
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import Bottleneck from 'bottleneck';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SAMPLE_FINAL_CONSUMER_ORDER, SAMPLE_PAID_ORDER } from '../../connectors/shopify/samples/index.js';
 import { EXIT_UNREACHABLE, runStatusCommand } from '../../src/cli/status.js';
 import { createHttpApp } from '../../src/http/app.js';
 import { healthReport, type HealthReport } from '../../src/pipeline/health.js';
+import { listenOnLoopback, type Loopback } from '../loopback.js';
 import { connectionFor, paidEvent, pipeline, silentLog, ScriptedTarget, type Pipeline } from '../pipeline/harness.js';
 import { captureIo } from './helpers.js';
 
 const TOKEN = 'cli-status-admin-token-0123456789';
 
 let p: Pipeline;
-let server: Server;
+let server: Loopback;
 let url: string;
 
 async function start(options: Parameters<typeof pipeline>[0] = {}): Promise<void> {
@@ -32,18 +31,12 @@ async function start(options: Parameters<typeof pipeline>[0] = {}): Promise<void
     onStored: () => undefined,
     health: () => healthReport(p.store, p.connections, p.dispatcher, { now: p.clock.now }),
   });
-  server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-    s.once('error', reject);
-  });
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await listenOnLoopback(app);
+  url = server.url;
 }
 
 afterEach(async () => {
-  await new Promise<void>((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
+  await server.close();
   await p.close();
 });
 

@@ -6,8 +6,6 @@
  *   - through the HTTP app, over a real store and inbox: a refused delivery stores nothing, an
  *     accepted one stores exactly its events, and the server never answers 5xx.
  */
-import type { AddressInfo } from 'node:net';
-import { createServer, type Server } from 'node:http';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createShopifySource, shopifyWebhookHeaders, signShopifyWebhook } from '../../connectors/shopify/index.js';
@@ -15,6 +13,7 @@ import { SAMPLE_PAID_ORDER, buildOrder, toShopifyJson } from '../../connectors/s
 import { createHttpListener } from '../../src/http/app.js';
 import { Connections } from '../../src/pipeline/connections.js';
 import { Inbox } from '../../src/pipeline/inbox.js';
+import { listenOnLoopback, type Loopback } from '../loopback.js';
 import { ScriptedTarget, connectionFor, openTempStore, silentLog, type TempStore } from '../pipeline/harness.js';
 
 const SECRET = 'fuzz-shopify-secret';
@@ -150,7 +149,7 @@ describe('Shopify receiver, called directly', () => {
 
 describe('Shopify receiver, through the HTTP listener over a real store', () => {
   let temp: TempStore;
-  let server: Server;
+  let server: Loopback;
   let url: string;
 
   beforeAll(async () => {
@@ -166,18 +165,12 @@ describe('Shopify receiver, through the HTTP listener over a real store', () => 
       log: silentLog,
       onStored: () => undefined,
     });
-    server = await new Promise<Server>((resolve, reject) => {
-      const s = createServer(listener).listen(0, '127.0.0.1', () => resolve(s));
-      s.once('error', reject);
-    });
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    server = await listenOnLoopback(listener);
+    url = server.url;
   });
 
   afterAll(async () => {
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+    await server.close();
     await temp.close();
   });
 

@@ -3,8 +3,6 @@
  * Shopify source, listening on loopback. Admin routes need the bearer token; webhooks are answered
  * 2xx only once the event is stored.
  */
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createShopifySource, shopifyWebhookHeaders } from '../../connectors/shopify/index.js';
 import { SAMPLE_PAID_ORDER, SAMPLE_SHOP, buildOrder, toShopifyJson } from '../../connectors/shopify/samples/index.js';
@@ -12,6 +10,7 @@ import { createHttpApp } from '../../src/http/app.js';
 import { Connections } from '../../src/pipeline/connections.js';
 import { Inbox } from '../../src/pipeline/inbox.js';
 import type { Store } from '../../src/store/store.js';
+import { listenOnLoopback, type Loopback } from '../loopback.js';
 import { ManualClock, ScriptedTarget, connectionFor, openTempStore, silentLog, type TempStore } from '../pipeline/harness.js';
 
 const SECRET = 'http-test-shopify-secret';
@@ -20,7 +19,7 @@ const MAX_BODY_BYTES = 32 * 1024;
 const ORDER_BODY = toShopifyJson(buildOrder(SAMPLE_PAID_ORDER));
 
 let temp: TempStore;
-let server: Server;
+let server: Loopback;
 let baseUrl: string;
 let stored: number;
 
@@ -41,18 +40,12 @@ async function start(inboxStore?: (store: Store) => Store): Promise<void> {
       stored++;
     },
   });
-  server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-    s.once('error', reject);
-  });
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await listenOnLoopback(app);
+  baseUrl = server.url;
 }
 
 afterEach(async () => {
-  await new Promise<void>((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
+  await server.close();
   await temp.close();
 });
 

@@ -3,14 +3,13 @@
  * one page of orders: list with sweep and backfill state, sweep now, start and follow a backfill,
  * clear errors (404/409/400) that change nothing, and the source's connection test.
  */
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { PollPage, SourceConnector, SourceEvent } from '../../src/connector.js';
 import { createHttpApp } from '../../src/http/app.js';
 import { Connections } from '../../src/pipeline/connections.js';
 import { Inbox } from '../../src/pipeline/inbox.js';
 import { Backfills, Sweeper } from '../../src/pipeline/polling.js';
+import { listenOnLoopback, type Loopback } from '../loopback.js';
 import { ManualClock, ScriptedTarget, connectionFor, openTempStore, silentLog, type TempStore } from '../pipeline/harness.js';
 
 const ADMIN = 'connections-admin-token';
@@ -26,7 +25,7 @@ const paid = (orderId: string): SourceEvent => ({
 });
 
 let temp: TempStore;
-let server: Server;
+let server: Loopback;
 let base: string;
 
 beforeEach(async () => {
@@ -57,17 +56,12 @@ beforeEach(async () => {
       testSource: async () => ({ ok: false, step: 'login', error: 'wrong user or API key' }),
     },
   });
-  server = await new Promise<Server>((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api`;
+  server = await listenOnLoopback(app);
+  base = `${server.url}/api`;
 });
 
 afterEach(async () => {
-  await new Promise<void>((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
+  await server.close();
   await temp.close();
 });
 

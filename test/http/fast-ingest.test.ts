@@ -5,8 +5,7 @@
  * checked through both doors; then what the front door takes and what it leaves to express.
  */
 import { gzipSync } from 'node:zlib';
-import { createServer, type RequestListener, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { RequestListener } from 'node:http';
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createShopifySource, shopifyWebhookHeaders } from '../../connectors/shopify/index.js';
@@ -18,6 +17,7 @@ import { webhookHandler } from '../../src/http/webhooks.js';
 import { Connections } from '../../src/pipeline/connections.js';
 import { Inbox } from '../../src/pipeline/inbox.js';
 import type { Store } from '../../src/store/store.js';
+import { listenOnLoopback, type Loopback } from '../loopback.js';
 import { ManualClock, ScriptedTarget, connectionFor, openTempStore, silentLog, type TempStore } from '../pipeline/harness.js';
 
 const SECRET = 'fast-ingest-shopify-secret';
@@ -64,28 +64,19 @@ interface Running {
   expressSaw: string[];
 }
 
-let server: Server | undefined;
+let server: Loopback | undefined;
 let temp: TempStore | undefined;
 
 afterEach(async () => {
-  if (server) {
-    const s = server;
-    await new Promise<void>((resolve) => {
-      s.close(() => resolve());
-      s.closeAllConnections();
-    });
-  }
+  await server?.close();
   await temp?.close();
   server = undefined;
   temp = undefined;
 });
 
 async function listen(listener: RequestListener): Promise<string> {
-  server = await new Promise<Server>((resolve, reject) => {
-    const s = createServer(listener).listen(0, '127.0.0.1', () => resolve(s));
-    s.once('error', reject);
-  });
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await listenOnLoopback(listener);
+  return server.url;
 }
 
 /** Puente's HTTP layer over a real store, through the given door; `inboxStore` may wrap the store. */
@@ -333,7 +324,7 @@ describe('the front door', () => {
 
   it('survives a client that goes away in the middle of a body, and stores nothing for it', async () => {
     const run = await start('front door');
-    const { port } = server!.address() as AddressInfo;
+    const { port } = server!;
     await new Promise<void>((resolve, reject) => {
       const socket = connect(port, '127.0.0.1', () => {
         socket.write(`POST /webhooks/shopify HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\nContent-Type: application/json\r\n\r\n{"id":`);

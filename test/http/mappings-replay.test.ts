@@ -3,8 +3,6 @@
  * live set in a temp folder, and the replay routes over a real store. Every route needs the token.
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SAMPLE_PAID_ORDER } from '../../connectors/shopify/samples/index.js';
@@ -13,6 +11,7 @@ import { LiveMappings } from '../../src/mapping/watch.js';
 import { Preparer } from '../../src/pipeline/preparer.js';
 import { Replayer } from '../../src/pipeline/replay.js';
 import { mappingsCopy } from '../cli/helpers.js';
+import { listenOnLoopback, type Loopback } from '../loopback.js';
 import { paidEvent, pipeline, silentLog, type Pipeline } from '../pipeline/harness.js';
 
 const TOKEN = 'mappings-replay-admin-token-0123456789';
@@ -20,7 +19,7 @@ const TOKEN = 'mappings-replay-admin-token-0123456789';
 let p: Pipeline;
 let dir: string;
 let live: LiveMappings;
-let server: Server;
+let server: Loopback;
 let base: string;
 let pokes: number;
 
@@ -40,18 +39,12 @@ beforeEach(async () => {
     mappings: live,
     replayer: new Replayer(p.store, silentLog, () => pokes++),
   });
-  server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-    s.once('error', reject);
-  });
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await listenOnLoopback(app);
+  base = server.url;
 });
 
 afterEach(async () => {
-  await new Promise<void>((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
+  await server.close();
   await live.close();
   await p.close();
   rmSync(path.dirname(dir), { recursive: true, force: true });

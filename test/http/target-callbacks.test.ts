@@ -2,8 +2,6 @@
  * Invoicing APIs that call back: POST /webhooks/<target>/<connection> verifies the delivery on its raw
  * bytes and applies the verdict to the document it names, once.
  */
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTuimprentaTarget } from '../../connectors/tuimprenta/index.js';
 import { TUIMPRENTA_SANDBOX_TARGET_DEFAULTS } from '../../connectors/tuimprenta/sandbox/index.js';
@@ -13,13 +11,14 @@ import { createHttpApp } from '../../src/http/app.js';
 import { Connections } from '../../src/pipeline/connections.js';
 import { Dispatcher } from '../../src/pipeline/dispatcher.js';
 import { Inbox } from '../../src/pipeline/inbox.js';
+import { listenOnLoopback, type Loopback } from '../loopback.js';
 import { openTempStore, silentLog, type TempStore } from '../pipeline/harness.js';
 
 const SECRET = 'whsec_callback_test';
 const KEY = 'shopify:bodega.myshopify.com|order:1|invoice';
 
 let temp: TempStore;
-let server: Server;
+let server: Loopback;
 let url: string;
 
 const invoiceEvent = (id: string, status = 'issued') => ({
@@ -72,14 +71,12 @@ beforeEach(async () => {
     onStored: () => undefined,
     callbacks: { connections, apply: (key, outcome) => dispatcher.applyCallback(key, outcome) },
   });
-  server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await listenOnLoopback(app);
+  url = server.url;
 });
 
 afterEach(async () => {
-  await new Promise((resolve) => server.close(resolve));
+  await server.close();
   await temp.close();
 });
 

@@ -3,8 +3,6 @@
  * and `puente void` against it: each refusal is a 4xx JSON answer saying why and what to do, and
  * leaves the document as it was.
  */
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SAMPLE_PAID_ORDER } from '../../connectors/shopify/samples/index.js';
 import { runVoidCommand } from '../../src/cli/void.js';
@@ -13,13 +11,14 @@ import { NumberClosures } from '../../src/pipeline/number-closures.js';
 import { Replayer } from '../../src/pipeline/replay.js';
 import { Voider } from '../../src/pipeline/void.js';
 import { captureIo } from '../cli/helpers.js';
+import { listenOnLoopback, type Loopback } from '../loopback.js';
 import { paidEvent, pipeline, silentLog, type Pipeline } from '../pipeline/harness.js';
 
 const TOKEN = 'void-admin-token-0123456789abcdef';
 const REASON = 'Pedido de prueba que no debía facturarse';
 
 let p: Pipeline;
-let server: Server;
+let server: Loopback;
 let url: string;
 
 beforeEach(async () => {
@@ -38,18 +37,12 @@ beforeEach(async () => {
     replayer: new Replayer(p.store, silentLog),
     voids: { voider: new Voider(p.store, closures, silentLog, undefined, p.clock.now), closures },
   });
-  server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-    s.once('error', reject);
-  });
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await listenOnLoopback(app);
+  url = server.url;
 });
 
 afterEach(async () => {
-  await new Promise<void>((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
+  await server.close();
   await p.close();
 });
 

@@ -4,8 +4,6 @@
  */
 import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import express from 'express';
@@ -18,6 +16,7 @@ import { createLogger } from '../../../src/log.js';
 import { Connections } from '../../../src/pipeline/connections.js';
 import { Inbox } from '../../../src/pipeline/inbox.js';
 import { LowdbStore } from '../../../src/store/lowdb-store.js';
+import { listenOnLoopback } from '../../loopback.js';
 
 export const API_KEY = 'test-client-id-0123';
 export const API_SECRET = 'shpss_test_app_secret_abcdef';
@@ -62,22 +61,16 @@ export async function startApp(overrides: Partial<ShopifyAppOptions> = {}, appUr
   app.use('/webhooks', webhookRouter({ shopify: source }, inbox, log, 1024 * 1024, () => undefined));
   app.use(shopifyApp.router);
   app.use(jsonErrorHandler);
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-    s.once('error', reject);
-  });
+  const server = await listenOnLoopback(app);
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url: server.url,
     dir,
     store,
     connections,
     app: shopifyApp,
     installed,
     async close() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      await server.close();
       await shopifyApp.close();
       await store.close();
       rmSync(dir, { recursive: true, force: true });
