@@ -1350,11 +1350,18 @@ export class LowdbStore implements Store {
     return JSON.parse(text) as T;
   }
 
-  /** A record's JSON text for its commit line; the remembered text is dropped once used, to keep memory flat. */
+  /**
+   * A record's JSON text, for its commit line and for every snapshot while it stays as it is: records
+   * are never mutated, so the text made once stays true, and a compaction copies texts instead of
+   * stringifying the whole hot set again (it was the largest cost of ingest). The price is memory: the
+   * hot set is held as objects and as text (the text goes with the object when it is replaced or archived).
+   */
   private textOf(record: object): string {
-    const text = this.recordText.get(record);
-    if (text === undefined) return JSON.stringify(record);
-    this.recordText.delete(record);
+    let text = this.recordText.get(record);
+    if (text === undefined) {
+      text = JSON.stringify(record);
+      this.recordText.set(record, text);
+    }
     return text;
   }
 
@@ -1391,7 +1398,10 @@ export class LowdbStore implements Store {
     const data = this.db.data;
     data.schemaVersion = SCHEMA_VERSION;
     data.logCommit = this.lastCommit;
-    const chunks = snapshotChunks(captureStoreSnapshot(data, this.lastCommit), this.snapshotSliceMs === undefined ? {} : { sliceMs: this.snapshotSliceMs });
+    const chunks = snapshotChunks(captureStoreSnapshot(data, this.lastCommit), {
+      recordText: (record) => this.textOf(record),
+      ...(this.snapshotSliceMs === undefined ? {} : { sliceMs: this.snapshotSliceMs }),
+    });
     return this.snapshotWriter(this.filePath, chunks).then(() => {
       // Until now the previous snapshot's size stood in for it: a lower bound, so amortisation can only
       // start the next compaction early, which then waits for this write (back-pressure, not loss).
