@@ -1088,7 +1088,7 @@ export class LowdbStore implements Store {
           await nextTurn();
           sliceStart = performance.now();
         }
-        items.push({ record, text: JSON.stringify(record) });
+        items.push({ record, text: this.textOf(record) });
       }
       const appended = await this.archive.append(table, items);
       if (appended) this.pending.archived.files.set(appended.file, appended.bytes);
