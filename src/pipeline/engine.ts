@@ -120,18 +120,20 @@ export class PipelineEngine {
     return { again: false, ...(wakes.length ? { wakeAt: Math.min(...wakes) } : {}) };
   }
 
-  /** A lane for every connection there is now (the Shopify app adds and removes them at run time). */
+  /**
+   * A lane for every connection there is now (the Shopify app adds and removes them at run time). A
+   * lane whose connection goes is halted but kept — its step under way finishes — so a connection that
+   * comes back gets the same lane again: never two steps at once for one connection.
+   */
   private syncLanes(): void {
     const current = new Set(this.connections.all().map((c) => c.id));
-    for (const [id, lane] of this.lanes) {
-      if (current.has(id)) continue;
-      void lane.halt();
-      this.lanes.delete(id);
-    }
+    for (const [id, lane] of this.lanes) if (!current.has(id)) void lane.halt();
     for (const id of current) {
-      if (this.lanes.has(id)) continue;
-      const lane = new Loop(`lane ${id}`, () => this.laneStep(id), this.options.tickMs, this.log);
-      this.lanes.set(id, lane);
+      let lane = this.lanes.get(id);
+      if (!lane) {
+        lane = new Loop(`lane ${id}`, () => this.laneStep(id), this.options.tickMs, this.log);
+        this.lanes.set(id, lane);
+      }
       lane.start();
     }
   }

@@ -27,7 +27,9 @@ export class Loop {
     private readonly log: Logger,
   ) {}
 
+  /** Starts scheduling (again, after halt), with a step now; nothing when it already runs. */
   start(): void {
+    if (this.active) return;
     this.active = true;
     this.poke();
   }

@@ -155,6 +155,36 @@ describe('lanes', () => {
     expect(stages.passes).toBe(passes + 1);
   });
 
+  it('a connection removed and added back while its send is under way gets the same lane: never two sends at once', async () => {
+    const ids = ['conn_a'];
+    const { engine, stages } = await countingEngine(ids);
+    const send = gate();
+    let atOnce = 0;
+    let mostAtOnce = 0;
+    stages.lanes.conn_a = async () => {
+      atOnce++;
+      mostAtOnce = Math.max(mostAtOnce, atOnce);
+      await send.opened;
+      atOnce--;
+      return undefined;
+    };
+    await engine.start();
+    await settle();
+    expect(stages.dispatches.conn_a).toBe(1);
+    ids.splice(0); // the shop uninstalls the app…
+    engine.poke();
+    await settle();
+    ids.push('conn_a'); // …and installs it again while the first send still runs
+    engine.poke();
+    await settle();
+    expect(stages.dispatches.conn_a).toBe(1);
+    send.open();
+    await settle();
+    // The step asked for while the first ran comes after it, on the same lane.
+    expect(stages.dispatches.conn_a).toBe(2);
+    expect(mostAtOnce).toBe(1);
+  });
+
   it('stop() waits for every lane\'s send under way', async () => {
     const { engine, stages } = await countingEngine(['conn_a', 'conn_b']);
     const send = gate();
