@@ -88,7 +88,7 @@ export class Dispatcher {
     // are always in the page, however many were readied after them.
     const ready = await this.store.listDocuments({ status: 'ready', order: 'oldest', limit: 1000, ...(connectionId ? { connectionId } : {}) });
     const groups = new Map<string, DocumentRecord[]>();
-    /** Per group, the lowest number still backing off: nothing numbered after it goes out before it. */
+    /** Per group, the lowest number still backing off (where the API takes numbers in order, nothing after it goes first). */
     const heldFrom = new Map<string, number>();
     for (const document of ready) {
       const key = `${document.connectionId}|${document.kind}|${document.series}`;

@@ -420,12 +420,12 @@ function newRecord<T extends object>(
   field: string,
   input: object,
   ownFields: (stored: Record<string, unknown>) => Record<string, unknown>,
-  adopt = false,
+  handedOver = false,
 ): { record: T; text: string } {
   const inputText = jsonText(field, input);
   // Input handed over (the caller never touches it again) is kept as it is when it is plain JSON
   // data — exactly what parsing its text back would give — instead of being parsed back from the text.
-  const stored = (adopt && isPlainJson(input, 0) ? { ...input } : JSON.parse(inputText)) as Record<string, unknown>;
+  const stored = (handedOver && isPlainJson(input, 0) ? { ...input } : JSON.parse(inputText)) as Record<string, unknown>;
   const own = ownFields(stored);
   const record = { ...stored, ...own } as T;
   const clash = !inputText.startsWith('{') || Object.keys(own).some((key) => Object.hasOwn(stored, key) || own[key] === undefined);
@@ -435,7 +435,7 @@ function newRecord<T extends object>(
 }
 
 /** Deeper than any payload a source hands over; past it the input is copied through its text instead. */
-const MAX_ADOPTED_DEPTH = 100;
+const MAX_HANDED_OVER_DEPTH = 100;
 
 /**
  * Whether `value` is what JSON.parse could have returned: plain objects and arrays (no holes), strings,
@@ -450,7 +450,7 @@ function isPlainJson(value: unknown, depth: number): boolean {
       return Number.isFinite(value);
     case 'object': {
       if (value === null) return true;
-      if (depth >= MAX_ADOPTED_DEPTH) return false;
+      if (depth >= MAX_HANDED_OVER_DEPTH) return false;
       if (Array.isArray(value)) {
         for (let i = 0; i < value.length; i++) if (!isPlainJson(value[i], depth + 1)) return false;
         return true;

@@ -2,8 +2,6 @@
  * The admin API's lists reach the archive with `?archived=include|only`; by default they show the hot
  * set, and a lookup by id finds an archived record.
  */
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +9,7 @@ import express from 'express';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { adminRouter } from '../../src/http/admin.js';
 import { LowdbStore } from '../../src/store/lowdb-store.js';
+import { listenOnLoopback, type Loopback } from '../loopback.js';
 import { issueOrder, sampleDocument } from './battery.js';
 
 const TOKEN = 'admin-token-for-archive-tests';
@@ -18,7 +17,7 @@ const TOKEN = 'admin-token-for-archive-tests';
 describe('admin API over the archive', () => {
   let dataDir: string;
   let store: LowdbStore;
-  let server: Server;
+  let server: Loopback;
   let base: string;
 
   beforeEach(async () => {
@@ -27,13 +26,12 @@ describe('admin API over the archive', () => {
     await store.open();
     const app = express();
     app.use('/api', adminRouter(store, TOKEN));
-    server = app.listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api`;
+    server = await listenOnLoopback(app);
+    base = `${server.url}/api`;
   });
 
   afterEach(async () => {
-    await new Promise((resolve) => server.close(resolve));
+    await server.close();
     await store.close();
     await rm(dataDir, { recursive: true, force: true });
   });

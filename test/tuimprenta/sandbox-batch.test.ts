@@ -1,6 +1,4 @@
 /** Batches at the tuimprenta sandbox over real HTTP: JSON and CSV, lifecycle, counts, results, keys, callbacks. */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TuimprentaClient } from '../../connectors/tuimprenta/client.js';
 import { RESULT_CSV_COLUMNS, invoicesToCsv, parseCsv } from '../../connectors/tuimprenta/csv.js';
@@ -12,6 +10,7 @@ import {
   type RunningTuimprentaSandbox,
 } from '../../connectors/tuimprenta/sandbox/index.js';
 import { receiveTuimprentaWebhook } from '../../connectors/tuimprenta/webhook.js';
+import { listenOnLoopback, type Loopback } from '../loopback.js';
 import { apiOf } from './helpers.js';
 
 function wrongTotal() {
@@ -23,12 +22,12 @@ function wrongTotal() {
 describe('tuimprenta sandbox batches', () => {
   let sandbox: RunningTuimprentaSandbox;
   let api: ReturnType<typeof apiOf>;
-  let callbacks: Server;
+  let callbacks: Loopback;
   let callbackUrl: string;
   const callbackEvents: string[] = [];
 
   beforeAll(async () => {
-    callbacks = createServer((req, res) => {
+    callbacks = await listenOnLoopback((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
@@ -37,15 +36,14 @@ describe('tuimprenta sandbox batches', () => {
         res.writeHead(verdict.ok ? 200 : verdict.status).end();
       });
     });
-    await new Promise<void>((resolve) => callbacks.listen(0, '127.0.0.1', resolve));
-    callbackUrl = `http://127.0.0.1:${(callbacks.address() as AddressInfo).port}/batch-callback`;
+    callbackUrl = `${callbacks.url}/batch-callback`;
     // Long enough to see queued and processing from the outside; the ticker moves them on.
     sandbox = await startTuimprentaSandbox({ port: 0, requestsPerMinute: 6000, batchQueueMs: 100, batchProcessMs: 100, tickMs: 10 });
     api = apiOf(sandbox.url);
   });
   afterAll(async () => {
     await sandbox.close();
-    await new Promise<void>((resolve) => callbacks.close(() => resolve()));
+    await callbacks.close();
   });
   afterEach(async () => {
     await api('/_sandbox/reset', { method: 'POST', key: null });

@@ -1,6 +1,4 @@
 import { createHmac } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TuimprentaClient } from '../../connectors/tuimprenta/client.js';
 import { exampleInvoice } from '../../connectors/tuimprenta/sandbox/examples.js';
@@ -11,6 +9,7 @@ import {
   type RunningTuimprentaSandbox,
 } from '../../connectors/tuimprenta/sandbox/index.js';
 import { receiveTuimprentaWebhook, signWebhookPayload, type TuimprentaWebhookVerdict } from '../../connectors/tuimprenta/webhook.js';
+import { listenOnLoopback, type Loopback } from '../loopback.js';
 
 const SECRET = 'whsec_test_0123456789';
 const invoice = {
@@ -79,12 +78,12 @@ describe('receiveTuimprentaWebhook', () => {
 
 describe('the sandbox delivers signed events a receiver accepts', () => {
   let sandbox: RunningTuimprentaSandbox;
-  let receiver: Server;
+  let receiver: Loopback;
   const received: { verdict: TuimprentaWebhookVerdict }[] = [];
   let failNext = 0;
 
   beforeAll(async () => {
-    receiver = createServer((req, res) => {
+    receiver = await listenOnLoopback((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => {
@@ -98,13 +97,12 @@ describe('the sandbox delivers signed events a receiver accepts', () => {
         res.writeHead(verdict.ok ? 200 : verdict.status).end();
       });
     });
-    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-    const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/webhooks/tuimprenta/demo`;
+    const url = `${receiver.url}/webhooks/tuimprenta/demo`;
     sandbox = await startTuimprentaSandbox({ port: 0, webhookUrl: url, requestsPerMinute: 6000, batchQueueMs: 0, batchProcessMs: 0, webhooks: { backoffMs: [10] } });
   });
   afterAll(async () => {
     await sandbox.close();
-    await new Promise<void>((resolve) => receiver.close(() => resolve()));
+    await receiver.close();
   });
 
   it('invoice.issued arrives verified; a failed delivery is retried with the same event id', async () => {

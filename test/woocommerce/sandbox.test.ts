@@ -3,18 +3,17 @@
  * receiver that hands them to the connector, its REST API answers the connector's OAuth-signed
  * calls, a dropped delivery is found again by the sweep, and a refund is completed from the API.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import nock from 'nock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWooCommerceSource } from '../../connectors/woocommerce/index.js';
 import { oauthSignedUrl } from '../../connectors/woocommerce/signing.js';
 import { startWooCommerceSandbox, type WooCommerceSandbox } from '../../connectors/woocommerce/sandbox/index.js';
 import type { SourceConnector, SourceEvent } from '../../src/connector.js';
+import { listenOnLoopback, type Loopback } from '../loopback.js';
 import { CONSUMER_ORDER, CONSUMER_KEY, CONSUMER_SECRET, NIT_ORDER, WEBHOOK_SECRET, bindingFor } from './samples.js';
 
 let sandbox: WooCommerceSandbox;
-let receiver: Server;
+let receiver: Loopback;
 let source: SourceConnector;
 let sourceKey: string;
 const received: { status: number; events: SourceEvent[]; deliveryId?: string }[] = [];
@@ -30,7 +29,7 @@ beforeAll(async () => {
   const binding = bindingFor(sandbox.url, 'tienda');
   sourceKey = binding.source;
   source = createWooCommerceSource({ bindings: [binding], client: { retry: { retries: 0 } } });
-  receiver = createServer((req, res) => {
+  receiver = await listenOnLoopback((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', async () => {
@@ -40,17 +39,16 @@ beforeAll(async () => {
       res.writeHead(status).end();
     });
   });
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
 });
 
 afterAll(async () => {
   await sandbox?.close();
-  await new Promise((resolve) => receiver?.close(resolve));
+  await receiver?.close();
 });
 
 describe('the WooCommerce sandbox with the connector', () => {
   it('pings the delivery URL when the webhook is saved, and the receiver answers 200', async () => {
-    const { status, json } = await post('/webhook', { deliveryUrl: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/` });
+    const { status, json } = await post('/webhook', { deliveryUrl: `${receiver.url}/` });
     expect(status).toBe(200);
     expect(json.ping).toBe(200);
     expect(received).toEqual([{ status: 200, events: [] }]);
