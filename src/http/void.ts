@@ -2,10 +2,11 @@
  * Admin routes for documents that will never be issued (src/pipeline/void.ts, number-closures.ts):
  *   POST /api/documents/:id/void   { "reason": "…" } — a document that needs attention becomes skipped for good
  *   GET  /api/number-closures      voided numbers still being closed at the target, or whose closure failed
+ *   POST /api/number-closures/:documentId/retry — a failed closure is queued again
  * Behind the admin token, like every /api route.
  */
 import express, { type Router } from 'express';
-import type { NumberClosures } from '../pipeline/number-closures.js';
+import { ClosureNotFailedError, type NumberClosures } from '../pipeline/number-closures.js';
 import { VoidInputError, VoidNotFoundError, VoidRefusedError, type Voider } from '../pipeline/void.js';
 import { bearerAuth } from './admin.js';
 
@@ -33,6 +34,18 @@ export function voidRouter(admin: VoidAdmin, adminToken: string): Router {
 
   router.get('/number-closures', async (_req, res) => {
     res.json({ numberClosures: await admin.closures.list() });
+  });
+
+  router.post('/number-closures/:documentId/retry', async (req, res) => {
+    const documentId = req.params.documentId!;
+    try {
+      const entry = await admin.closures.retry(documentId);
+      if (entry) res.json({ numberClosure: entry });
+      else res.status(404).json({ error: 'not_found', message: `no number closure for document ${documentId}: only a voided document's number is closed` });
+    } catch (error) {
+      if (error instanceof ClosureNotFailedError) res.status(409).json({ error: 'conflict', message: error.message });
+      else throw error;
+    }
   });
 
   return router;

@@ -34,6 +34,14 @@ export interface NumberClosureEntry {
 
 export const numberClosureKey = (documentId: string): string => PREFIX + documentId;
 
+/** Only a closure the target refused can be asked for again; a pending one is already being worked. */
+export class ClosureNotFailedError extends Error {
+  constructor(readonly documentId: string) {
+    super(`the closure of document ${documentId}'s number is still being worked (pending): it is retried on its own; only a failed closure can be asked for again`);
+    this.name = 'ClosureNotFailedError';
+  }
+}
+
 export class NumberClosures {
   private loop: Loop | undefined;
 
@@ -103,6 +111,24 @@ export class NumberClosures {
       }
     }
     return closed;
+  }
+
+  /**
+   * An operator asks again for a closure the target refused (after fixing what it objected to, or to
+   * try a refusal that was temporary after all): the entry is queued again, to be worked at once.
+   * Returns undefined when there is no closure for that document; throws when it is not `failed`.
+   */
+  async retry(documentId: string): Promise<NumberClosureEntry | undefined> {
+    const key = numberClosureKey(documentId);
+    const entry = (await this.store.getState<NumberClosureEntry>(key))?.value;
+    if (!entry) return undefined;
+    if (entry.status !== 'failed') throw new ClosureNotFailedError(documentId);
+    const queued: NumberClosureEntry = { ...entry, status: 'pending', nextAttemptAt: this.clock().toISOString() };
+    await this.store.putState(key, queued);
+    await this.recordOnDocument(documentId, { state: 'pending', note: `asked again by an operator after: ${entry.lastError ?? 'a refusal'}` });
+    this.log.info({ documentId, series: entry.request.series, number: entry.request.from }, 'number closure queued again');
+    this.poke();
+    return queued;
   }
 
   /** Every entry still queued or failed, for the admin views. */

@@ -172,6 +172,7 @@ describe('the route inventory', () => {
         'POST /api/replay',
         'POST /api/documents/:id/void',
         'GET /api/number-closures',
+        'POST /api/number-closures/:documentId/retry',
         'POST /webhooks/:source',
       ]),
     );

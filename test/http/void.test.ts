@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SAMPLE_PAID_ORDER } from '../../connectors/shopify/samples/index.js';
 import { runVoidCommand } from '../../src/cli/void.js';
 import { createHttpApp } from '../../src/http/app.js';
-import { NumberClosures } from '../../src/pipeline/number-closures.js';
+import { NumberClosures, numberClosureKey, type NumberClosureEntry } from '../../src/pipeline/number-closures.js';
 import { Replayer } from '../../src/pipeline/replay.js';
 import { Voider } from '../../src/pipeline/void.js';
 import { captureIo } from '../cli/helpers.js';
@@ -115,6 +115,25 @@ describe('POST /api/documents/:id/void', () => {
     expect(await post(`/api/documents/${id}/void`, { reason: REASON })).toMatchObject({ status: 409, body: { message: expect.stringMatching(/already voided/) } });
     // Nor can it be replayed.
     expect(await post(`/api/documents/${id}/replay`)).toMatchObject({ status: 409, body: { message: expect.stringMatching(/was voided/) } });
+  });
+});
+
+describe('POST /api/number-closures/:documentId/retry', () => {
+  it('queues a refused closure again; a pending one is 409, an unknown document 404, no token 401', async () => {
+    const id = await rejectedInvoice();
+    expect((await post(`/api/documents/${id}/void`, { reason: REASON })).status).toBe(200);
+    expect(await post(`/api/number-closures/${id}/retry`)).toMatchObject({ status: 409, body: { error: 'conflict', message: expect.stringMatching(/still being worked \(pending\)/) } });
+
+    // The target refused it (as SIFEN does for a number it says is in use).
+    const key = numberClosureKey(id);
+    const entry = (await p.store.getState<NumberClosureEntry>(key))!.value;
+    await p.store.putState(key, { ...entry, status: 'failed', lastError: 'No se puede inutilizar' });
+
+    expect((await post(`/api/number-closures/${id}/retry`, undefined, 'wrong-token')).status).toBe(401);
+    expect(await post('/api/number-closures/doc_nope/retry')).toMatchObject({ status: 404, body: { error: 'not_found' } });
+    expect(await post(`/api/number-closures/${id}/retry`)).toMatchObject({ status: 200, body: { numberClosure: { documentId: id, status: 'pending' } } });
+    expect(await get('/api/number-closures')).toMatchObject({ numberClosures: [{ documentId: id, status: 'pending' }] });
+    expect(await get(`/api/documents/${id}`)).toMatchObject({ voided: { numberClosure: { state: 'pending', note: 'asked again by an operator after: No se puede inutilizar' } } });
   });
 });
 

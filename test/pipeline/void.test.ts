@@ -252,6 +252,25 @@ describe('the closure queue', () => {
     expect(closeCalls).toHaveLength(1);
   });
 
+  it('an operator asks again for a refused closure: queued at once, then closed; a pending one or an unknown document is refused', async () => {
+    const invoice = await rejectedInvoice();
+    await voider.voidDocument(invoice.id, REASON);
+    await expect(closures.retry(invoice.id)).rejects.toThrow(/still being worked \(pending\)/);
+    closeScripts.push(() => {
+      throw new TargetError('rejected', 'El timbrado no está vigente');
+    });
+    await closures.runDue();
+    expect((await closures.list())[0]).toMatchObject({ status: 'failed' });
+
+    expect(await closures.retry('doc_unknown')).toBeUndefined();
+    await expect(closures.retry(invoice.id)).resolves.toMatchObject({ status: 'pending', nextAttemptAt: p.clock.now().toISOString() });
+    expect((await p.document(invoice.id)).voided?.numberClosure).toMatchObject({ state: 'pending', note: 'asked again by an operator after: El timbrado no está vigente' });
+    await closures.runDue();
+    expect(closeCalls).toHaveLength(2);
+    expect(await closures.list()).toEqual([]);
+    expect((await p.document(invoice.id)).voided?.numberClosure).toMatchObject({ state: 'closed', reference: 'ref-2' });
+  });
+
   it('a void interrupted before its closure was queued is queued again by recover()', async () => {
     const invoice = await rejectedInvoice();
     await voider.voidDocument(invoice.id, REASON);
