@@ -4,9 +4,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SAMPLE_PAID_ORDER } from '../../connectors/shopify/samples/index.js';
 import { runReplayCommand } from '../../src/cli/replay.js';
-import { createHttpApp } from '../../src/http/app.js';
 import { Replayer } from '../../src/pipeline/replay.js';
-import { listenOnLoopback, type Loopback } from '../loopback.js';
+import type { Loopback } from '../loopback.js';
+import { serveAdminApp } from '../http/admin-app.js';
 import { paidEvent, pipeline, silentLog, type Pipeline } from '../pipeline/harness.js';
 import { captureIo } from './helpers.js';
 
@@ -18,17 +18,7 @@ let url: string;
 
 beforeEach(async () => {
   p = await pipeline();
-  const app = createHttpApp({
-    store: p.store,
-    inbox: p.inbox,
-    sources: {},
-    adminToken: TOKEN,
-    maxBodyBytes: 16 * 1024,
-    log: silentLog,
-    onStored: () => undefined,
-    replayer: new Replayer(p.store, silentLog),
-  });
-  server = await listenOnLoopback(app);
+  server = await serveAdminApp(p, TOKEN, { replayer: new Replayer(p.store, silentLog) });
   url = server.url;
 });
 

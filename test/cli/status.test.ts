@@ -7,10 +7,10 @@ import Bottleneck from 'bottleneck';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SAMPLE_FINAL_CONSUMER_ORDER, SAMPLE_PAID_ORDER } from '../../connectors/shopify/samples/index.js';
 import { EXIT_UNREACHABLE, runStatusCommand } from '../../src/cli/status.js';
-import { createHttpApp } from '../../src/http/app.js';
 import { healthReport, type HealthReport } from '../../src/pipeline/health.js';
-import { listenOnLoopback, type Loopback } from '../loopback.js';
-import { connectionFor, paidEvent, pipeline, silentLog, ScriptedTarget, type Pipeline } from '../pipeline/harness.js';
+import type { Loopback } from '../loopback.js';
+import { serveAdminApp } from '../http/admin-app.js';
+import { connectionFor, paidEvent, pipeline, ScriptedTarget, type Pipeline } from '../pipeline/harness.js';
 import { captureIo } from './helpers.js';
 
 const TOKEN = 'cli-status-admin-token-0123456789';
@@ -21,17 +21,7 @@ let url: string;
 
 async function start(options: Parameters<typeof pipeline>[0] = {}): Promise<void> {
   p = await pipeline(options);
-  const app = createHttpApp({
-    store: p.store,
-    inbox: p.inbox,
-    sources: {},
-    adminToken: TOKEN,
-    maxBodyBytes: 16 * 1024,
-    log: silentLog,
-    onStored: () => undefined,
-    health: () => healthReport(p.store, p.connections, p.dispatcher, { now: p.clock.now }),
-  });
-  server = await listenOnLoopback(app);
+  server = await serveAdminApp(p, TOKEN, { health: () => healthReport(p.store, p.connections, p.dispatcher, { now: p.clock.now }) });
   url = server.url;
 }
 

@@ -6,12 +6,12 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SAMPLE_PAID_ORDER } from '../../connectors/shopify/samples/index.js';
-import { createHttpApp } from '../../src/http/app.js';
 import { LiveMappings } from '../../src/mapping/watch.js';
 import { Preparer } from '../../src/pipeline/preparer.js';
 import { Replayer } from '../../src/pipeline/replay.js';
 import { mappingsCopy } from '../cli/helpers.js';
-import { listenOnLoopback, type Loopback } from '../loopback.js';
+import type { Loopback } from '../loopback.js';
+import { serveAdminApp } from './admin-app.js';
 import { paidEvent, pipeline, silentLog, type Pipeline } from '../pipeline/harness.js';
 
 const TOKEN = 'mappings-replay-admin-token-0123456789';
@@ -28,18 +28,7 @@ beforeEach(async () => {
   dir = mappingsCopy();
   live = await LiveMappings.open({ dir, log: silentLog });
   pokes = 0;
-  const app = createHttpApp({
-    store: p.store,
-    inbox: p.inbox,
-    sources: {},
-    adminToken: TOKEN,
-    maxBodyBytes: 16 * 1024,
-    log: silentLog,
-    onStored: () => undefined,
-    mappings: live,
-    replayer: new Replayer(p.store, silentLog, () => pokes++),
-  });
-  server = await listenOnLoopback(app);
+  server = await serveAdminApp(p, TOKEN, { mappings: live, replayer: new Replayer(p.store, silentLog, () => pokes++) });
   base = server.url;
 });
 

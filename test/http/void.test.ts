@@ -6,12 +6,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SAMPLE_PAID_ORDER } from '../../connectors/shopify/samples/index.js';
 import { runVoidCommand } from '../../src/cli/void.js';
-import { createHttpApp } from '../../src/http/app.js';
 import { NumberClosures, numberClosureKey, type NumberClosureEntry } from '../../src/pipeline/number-closures.js';
 import { Replayer } from '../../src/pipeline/replay.js';
 import { Voider } from '../../src/pipeline/void.js';
 import { captureIo } from '../cli/helpers.js';
-import { listenOnLoopback, type Loopback } from '../loopback.js';
+import type { Loopback } from '../loopback.js';
+import { serveAdminApp } from './admin-app.js';
 import { paidEvent, pipeline, silentLog, type Pipeline } from '../pipeline/harness.js';
 
 const TOKEN = 'void-admin-token-0123456789abcdef';
@@ -26,18 +26,10 @@ beforeEach(async () => {
   // SIFEN-like: the target can close numbers.
   Object.assign(p.target, { closeNumbers: async () => ({ reference: 'evt-1' }) });
   const closures = new NumberClosures(p.store, p.connections, silentLog, p.clock.now);
-  const app = createHttpApp({
-    store: p.store,
-    inbox: p.inbox,
-    sources: {},
-    adminToken: TOKEN,
-    maxBodyBytes: 16 * 1024,
-    log: silentLog,
-    onStored: () => undefined,
+  server = await serveAdminApp(p, TOKEN, {
     replayer: new Replayer(p.store, silentLog),
     voids: { voider: new Voider(p.store, closures, silentLog, undefined, p.clock.now), closures },
   });
-  server = await listenOnLoopback(app);
   url = server.url;
 });
 
