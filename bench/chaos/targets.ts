@@ -4,7 +4,7 @@
  * kind, series, number, total, buyer, and whether the API holds it as a valid fiscal document.
  */
 import { APIDIAN_SANDBOX_DEMO_TOKEN } from '../../connectors/apidian/sandbox/index.js';
-import { FACTURAPI_SANDBOX_DEMO_API_KEY, FACTURAPI_SANDBOX_DEMO_RUC, FACTURAPI_SANDBOX_DEMO_TENANT } from '../../connectors/facturapi/sandbox/index.js';
+import { FACTURAPI_SANDBOX_TARGET_DEFAULTS } from '../../connectors/facturapi/sandbox/index.js';
 import { TUIMPRENTA_SANDBOX_API_KEY, TUIMPRENTA_SANDBOX_WEBHOOK_SECRET } from '../../connectors/tuimprenta/sandbox/seed.js';
 import { UNIDIGITAL_SANDBOX_TARGET_DEFAULTS } from '../../connectors/unidigital/sandbox/seed.js';
 import { Dec } from '../../src/domain/money.js';
@@ -165,19 +165,9 @@ export const TARGETS: Record<TargetName, TargetProfile> = {
     country: 'PY',
     shop: 'caos-py.myshopify.com',
     decimals: 0,
+    // JSON values are YAML too: the sandbox's demo account, as its seed states it.
     targetBlock: (baseUrl) =>
-      [
-        `    type: facturapi`,
-        `    baseUrl: ${baseUrl}`,
-        `    tenantId: ${FACTURAPI_SANDBOX_DEMO_TENANT}`,
-        `    apiKey: ${FACTURAPI_SANDBOX_DEMO_API_KEY}`,
-        `    ruc: "${FACTURAPI_SANDBOX_DEMO_RUC}"`,
-        `    tipoContribuyente: 2`,
-        `    establecimiento: "001"`,
-        `    punto: "001"`,
-        `    requestsPerMinute: 6000`,
-        `    batch: { maxDocuments: 50, lingerMs: 300 }`,
-      ].join('\n'),
+      [...Object.entries({ ...FACTURAPI_SANDBOX_TARGET_DEFAULTS, baseUrl, requestsPerMinute: 6000 }).map(([key, value]) => `    ${key}: ${JSON.stringify(value)}`), BATCH(50)].join('\n'),
     connection: 'country: PY, timezone: America/Asuncion, targetSettings: { establecimiento: "001", punto: "001" }',
     async read(origin) {
       const { documents } = await getJson<{ documents: FacturapiView[] }>(`${origin}/_sandbox/documents`);
