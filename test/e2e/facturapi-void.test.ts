@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildRefund, toShopifyJson, type SampleOrder, type SampleRefund } from '../../connectors/shopify/samples/index.js';
 import { buildCountryOrder, PY_PAID_ORDER, PY_PARTIAL_REFUND } from './country-samples.js';
-import { FACTURAPI_SANDBOX_DEMO_API_KEY, FACTURAPI_SANDBOX_DEMO_TENANT } from '../../connectors/facturapi/sandbox/seed.js';
+import { FACTURAPI_SANDBOX_DEMO_API_KEY, FACTURAPI_SANDBOX_DEMO_TENANT, type InutilizedRange } from '../../connectors/facturapi/sandbox/index.js';
 import { startFacturapiRun } from './facturapi-target.js';
 import { eventually } from './processes.js';
 import { ADMIN, type PuenteDocument, type TargetRun } from './target-run.js';
@@ -20,15 +20,6 @@ interface SandboxDocument {
   estado: string;
   dEstRes: string;
   gResProc: { dCodRes: string; dMsgRes: string }[];
-}
-
-interface Inutilized {
-  tenant: string;
-  tipoDocumento: number;
-  establecimiento: string;
-  punto: string;
-  desde: number;
-  hasta: number;
 }
 
 type VoidedDocument = PuenteDocument & { voided?: { reason: string; numberClosure: { state: string; reference?: string } } };
@@ -56,7 +47,7 @@ async function admin(method: 'GET' | 'POST', route: string, body?: unknown): Pro
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
-async function sandboxEvents(): Promise<{ events: { type: string; data: Record<string, unknown> }[]; inutilized: Inutilized[] }> {
+async function sandboxEvents(): Promise<{ events: { type: string; data: Record<string, unknown> }[]; inutilized: InutilizedRange[] }> {
   return (await fetch(`${run.origin}/_sandbox/events`)).json() as never;
 }
 

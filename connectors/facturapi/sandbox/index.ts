@@ -18,7 +18,7 @@ export {
   type SandboxTaxpayer,
   type SandboxTenant,
 } from './seed.js';
-export { SandboxStore, type SandboxData, type StoredDocument, type StoredLote } from './state.js';
+export { SandboxStore, type InutilizedRange, type SandboxData, type StoredDocument, type StoredLote } from './state.js';
 
 export interface StartFacturapiSandboxOptions extends FacturapiSandboxOptions {
   /** 0 picks a free port. */
