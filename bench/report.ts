@@ -141,7 +141,7 @@ export function renderResults(results: BenchResults): string {
   line();
   line(
     'What one compaction costs at the size the store reached (same data, measured after each run, medians of 3). A commit appends only ' +
-      'its change to the log; compaction rewrites the snapshot when the log passes 32 MiB or 20,000 commits (and at close), and ' +
+      'its change to the log; compaction rewrites the snapshot when the log passes 128 MiB or 20,000 commits (and at close), and ' +
       'serialises it in slices of about 4 ms so the event loop keeps serving meanwhile:',
   );
   line();

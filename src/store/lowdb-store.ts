@@ -71,7 +71,13 @@ export const DEFAULT_LIST_LIMIT = 100;
 export const MAX_LIST_LIMIT = 1000;
 /** 2: the snapshot is completed by a change log (`logCommit`); 1: the snapshot alone. */
 const SCHEMA_VERSION = 2;
-export const DEFAULT_COMPACT_AFTER_BYTES = 32 * 1024 * 1024;
+/**
+ * 128 MiB: a compaction rewrites the whole snapshot, so under sustained load fewer, larger ones cost
+ * less per delivery (at 32 MiB they were ≈ 10 % of the ingest CPU in the bench). The price is paid only
+ * after a crash: the next start replays up to this much log (≈ 1.5–2.5 s on the 2-core bench machine);
+ * a graceful stop compacts at close, so a normal start reads the snapshot alone.
+ */
+export const DEFAULT_COMPACT_AFTER_BYTES = 128 * 1024 * 1024;
 export const DEFAULT_COMPACT_AFTER_COMMITS = 20_000;
 /** Issued and skipped documents stay in the hot set this long after their last change. */
 export const DEFAULT_ARCHIVE_AFTER_MS = 24 * 60 * 60 * 1000;
@@ -102,7 +108,7 @@ export interface LowdbStoreOptions {
   snapshotSliceMs?: number;
   /** Wraps each change-log append; for tests that count, delay or fail commits. */
   onLogAppend?: LogAppendHook;
-  /** Compact once the change log holds this many bytes. Default 32 MiB. */
+  /** Compact once the change log holds this many bytes. Default 128 MiB. */
   compactAfterBytes?: number;
   /** Compact once the change log holds this many commits. Default 20 000. */
   compactAfterCommits?: number;
