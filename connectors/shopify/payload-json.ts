@@ -350,8 +350,11 @@ export function parseShopifyJsonExactly(text: string, limits: JsonLimits = DEFAU
 
 /** An id key's value written as a number with a fraction or an exponent, or as -0 (false alarms only cost the exact parse). */
 const ODD_ID_NUMBER = /(?:"id"|_id")\s*:\s*-?\d+[.eE]|(?:"id"|_id")\s*:\s*-0(?![\d.eE])/;
-/** The same inside an `_ids` list. */
-const ODD_ID_LIST = /_ids"\s*:\s*\[[^\]]*?(?:\d[.eE]|-0(?![\d.eE]))/;
+/**
+ * The same inside an `_ids` list — read up to its first `]`, so a list holding anything but numbers (a
+ * string or a nested array, where a `]` could come early) counts as odd too.
+ */
+const ODD_ID_LIST = /_ids"\s*:\s*\[[^\]]*?(?:\d[.eE]|-0(?![\d.eE])|[["])/;
 
 const UNSURE = Symbol('unsure');
 

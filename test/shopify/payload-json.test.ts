@@ -213,6 +213,8 @@ describe('the fast path (native parse + id walk) agrees with the exact parser', 
 
   it('-0 and integer-valued fractions under id keys keep the exact parser\'s reading', () => {
     expect(parseShopifyJson('{"id": -0, "order_id": 5.0, "x_ids": [5e0, 7]}')).toEqual({ id: '-0', order_id: 5, x_ids: [5, '7'] });
+    // An odd number after something in the list that holds a `]` (found by this property test).
+    expect(parseShopifyJson('{"tag_ids": [[], 5.0], "x_ids": ["]", 5.0]}')).toEqual({ tag_ids: [[], 5], x_ids: [']', 5] });
     expect(Object.is((parseShopifyJson('{"rate": -0}') as { rate: number }).rate, -0)).toBe(true);
   });
 });
