@@ -8,11 +8,11 @@
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { APIDIAN_SANDBOX_DEMO_TOKEN } from '../../connectors/apidian/sandbox/index.js';
 import { demoOrder } from '../../connectors/shopify/samples/index.js';
 import { shopifyWebhookHeaders } from '../../connectors/shopify/signing.js';
 import { LowdbStore } from '../../src/store/lowdb-store.js';
 import { mappingsCopy } from '../cli/helpers.js';
+import { apidianTargetsYaml } from './apidian-target.js';
 import { eventually, startCli, tempDir, writeYaml, type RunningProcess } from './processes.js';
 
 const SECRET = 'shutdown-shopify-secret';
@@ -35,20 +35,7 @@ mappingsDir: ${mappingsCopy()}
 log: { level: info }
 shopify: { apiSecret: ${SECRET}, apiVersion: "2026-01" }
 pipeline: { tickMs: 100, statusPollMs: 200 }
-targets:
-  co:
-    type: apidian
-    baseUrl: ${sandboxUrl}/api
-    token: ${APIDIAN_SANDBOX_DEMO_TOKEN}
-    supplierNit: "900123456"
-    softwarePin: "12345"
-    environment: 2
-    requestsPerMinute: 60
-    resolutions:
-      invoice: { prefix: SETP, resolutionNumber: "18760000001", technicalKey: fc8eac422eba16e22ffd8c6f94b3f40a6e38162c, from: 990000000, to: 995000000 }
-      credit_note: { prefix: NC, from: 1, to: 99999999 }
-      debit_note: { prefix: ND, from: 1, to: 99999999 }
-    batch: { maxDocuments: 3, lingerMs: 100 }
+${apidianTargetsYaml(`${sandboxUrl}/api`, { requestsPerMinute: 60, batch: { maxDocuments: 3, lingerMs: 100 } })}
 connections:
   - { id: shop, source: { type: shopify, shop: ${SHOP} }, target: co, timezone: America/Bogota }
 `;

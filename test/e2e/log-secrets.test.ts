@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildOrder, buildRefund, nitCheckDigit, SAMPLE_PAID_ORDER, SAMPLE_PARTIAL_REFUND, toShopifyJson, type SampleOrder } from '../../connectors/shopify/samples/index.js';
 import { shopifyWebhookHeaders } from '../../connectors/shopify/signing.js';
 import { mappingsCopy } from '../cli/helpers.js';
+import { apidianTargetsYaml } from './apidian-target.js';
 import { eventually, startCli, tempDir, writeYaml, type RunningProcess } from './processes.js';
 
 const SHOP = 'puente-demo.myshopify.com';
@@ -108,20 +109,7 @@ mappingsDir: ${mappingsCopy()}
 log: { level: trace }
 shopify: { apiSecret: ${SHOPIFY_SECRET}, apiVersion: "2026-01" }
 pipeline: { tickMs: 100, statusPollMs: 150 }
-targets:
-  co:
-    type: apidian
-    baseUrl: ${sandboxUrl}/api
-    token: ${apidianToken}
-    supplierNit: "${SUPPLIER_NIT}"
-    softwarePin: "12345"
-    environment: 2
-    requestsPerMinute: 600
-    resolutions:
-      invoice: { prefix: SETP, resolutionNumber: "18760000001", technicalKey: fc8eac422eba16e22ffd8c6f94b3f40a6e38162c, from: 990000000, to: 995000000 }
-      credit_note: { prefix: NC, from: 1, to: 99999999 }
-      debit_note: { prefix: ND, from: 1, to: 99999999 }
-    batch: { maxDocuments: 10, lingerMs: 100 }
+${apidianTargetsYaml(`${sandboxUrl}/api`, { token: apidianToken, supplierNit: SUPPLIER_NIT, batch: { maxDocuments: 10, lingerMs: 100 } })}
 connections:
   - { id: shop, source: { type: shopify, shop: ${SHOP} }, target: co, timezone: America/Bogota }
 `;
