@@ -3,8 +3,7 @@
  * Puente's tests send documents to. `startApidianSandbox` listens on a port; `createApidianSandbox`
  * gives the express app for embedding.
  */
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import { listenSandbox } from '../../../src/sandbox-server.js';
 import { createApidianSandbox, type ApidianSandboxOptions } from './app.js';
 import type { SandboxStore } from './state.js';
 
@@ -37,20 +36,6 @@ export interface RunningApidianSandbox {
 export async function startApidianSandbox(options: StartApidianSandboxOptions): Promise<RunningApidianSandbox> {
   const { port, host = '127.0.0.1', ...sandboxOptions } = options;
   const sandbox = createApidianSandbox(sandboxOptions);
-  const server: Server = await new Promise((resolve, reject) => {
-    const listening = sandbox.app.listen(port, host, (error?: Error) => (error ? reject(error) : resolve(listening)));
-    listening.once('error', reject);
-  });
-  const address = server.address() as AddressInfo;
-  const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  return {
-    url: `http://${urlHost}:${address.port}`,
-    port: address.port,
-    state: sandbox.state,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
-  };
+  const { url, port: listeningPort, close } = await listenSandbox(sandbox.app, port, host);
+  return { url, port: listeningPort, state: sandbox.state, close };
 }

@@ -3,8 +3,7 @@
  * Puente's tests send documents to. `startFacturapiSandbox` listens on a port;
  * `createFacturapiSandbox` gives the express app for embedding.
  */
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenSandbox } from '../../../src/sandbox-server.js';
 import { createFacturapiSandbox, type FacturapiSandboxOptions } from './app.js';
 import type { SandboxStore } from './state.js';
 
@@ -38,20 +37,6 @@ export interface RunningFacturapiSandbox {
 export async function startFacturapiSandbox(options: StartFacturapiSandboxOptions): Promise<RunningFacturapiSandbox> {
   const { port, host = '127.0.0.1', ...sandboxOptions } = options;
   const sandbox = createFacturapiSandbox(sandboxOptions);
-  const server: Server = await new Promise((resolve, reject) => {
-    const listening = sandbox.app.listen(port, host, (error?: Error) => (error ? reject(error) : resolve(listening)));
-    listening.once('error', reject);
-  });
-  const address = server.address() as AddressInfo;
-  const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  return {
-    url: `http://${urlHost}:${address.port}`,
-    port: address.port,
-    state: sandbox.state,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
-  };
+  const { url, port: listeningPort, close } = await listenSandbox(sandbox.app, port, host);
+  return { url, port: listeningPort, state: sandbox.state, close };
 }

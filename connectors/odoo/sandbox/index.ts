@@ -12,9 +12,9 @@
  *
  * Listens on 127.0.0.1 unless told otherwise. Demo credentials: ODOO_SANDBOX_* in state.ts.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { OdooSandboxState, OdooServerError, type OdooSandboxOptions, type SandboxLineInput, type SandboxMoveInput } from './state.js';
+import { listenSandbox } from '../../../src/sandbox-server.js';
 
 export {
   ODOO_SANDBOX_API_KEY,
@@ -159,21 +159,6 @@ export interface RunningOdooSandbox {
 export async function startOdooSandbox(options: OdooSandboxOptions & { port?: number; host?: string } = {}): Promise<RunningOdooSandbox> {
   const { port = 0, host = '127.0.0.1', ...sandboxOptions } = options;
   const sandbox = createOdooSandbox(sandboxOptions);
-  const server: Server = createServer((request, response) => sandbox.handle(request, response));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
-  });
-  const address = server.address() as AddressInfo;
-  const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  return {
-    url: `http://${urlHost}:${address.port}`,
-    port: address.port,
-    state: sandbox.state,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
-  };
+  const { url, port: listeningPort, close } = await listenSandbox((request, response) => sandbox.handle(request, response), port, host);
+  return { url, port: listeningPort, state: sandbox.state, close };
 }

@@ -8,8 +8,8 @@
  * Address it as `adminOrigin: "<simulator.origin>/<shop>"` (one server, many shops), or as
  * `adminOrigin: simulator.origin` (the shop is found by its token).
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { listenSandbox } from '../../../src/sandbox-server.js';
 import { operationName } from './graphql-client.js';
 import type { FullOrder } from './order-reader.js';
 import { PAGE, type GqlConnection, type GqlOrder, type GqlRefund } from './queries.js';
@@ -326,12 +326,10 @@ export async function startShopifyAdminSimulator(options: SimulatorOptions): Pro
     send(res, 200, { data, extensions: { cost: { requestedQueryCost: cost, actualQueryCost: cost, throttleStatus: throttleStatus(state) } } });
   }
 
-  const server: Server = createServer((req, res) => {
+  const listening = await listenSandbox((req, res) => {
     handle(req, res).catch((error: unknown) => send(res, 500, { errors: String(error) }));
-  });
-  await new Promise<void>((ok) => server.listen(options.port ?? 0, '127.0.0.1', ok));
-  const { port } = server.address() as AddressInfo;
-  const origin = `http://127.0.0.1:${port}`;
+  }, options.port ?? 0);
+  const origin = listening.url;
 
   return {
     origin,
@@ -361,10 +359,6 @@ export async function startShopifyAdminSimulator(options: SimulatorOptions): Pro
     setAvailable(shop, points) {
       stateOf(shop).bucket = { available: points, at: now() };
     },
-    close: () =>
-      new Promise<void>((ok, fail) => {
-        server.closeAllConnections();
-        server.close((error) => (error ? fail(error) : ok()));
-      }),
+    close: () => listening.close(),
   };
 }

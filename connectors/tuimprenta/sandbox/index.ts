@@ -2,8 +2,7 @@
  * The tuimprenta.digital sandbox: a local simulator merchants and Puente's tests issue documents to.
  * `startTuimprentaSandbox` listens on a port; `createTuimprentaSandbox` gives the express app.
  */
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenSandbox, type ListeningSandbox } from '../../../src/sandbox-server.js';
 import { createTuimprentaSandbox, type TuimprentaSandboxOptions } from './app.js';
 import type { SandboxStore } from './state.js';
 import type { WebhookSender } from './webhooks.js';
@@ -41,31 +40,23 @@ export interface RunningTuimprentaSandbox {
 export async function startTuimprentaSandbox(options: StartTuimprentaSandboxOptions): Promise<RunningTuimprentaSandbox> {
   const { port, host = '127.0.0.1', ...sandboxOptions } = options;
   const sandbox = createTuimprentaSandbox(sandboxOptions);
-  let server: Server;
+  let listening: ListeningSandbox;
   try {
-    server = await new Promise((resolve, reject) => {
-      const listening = sandbox.app.listen(port, host, (error?: Error) => (error ? reject(error) : resolve(listening)));
-      listening.once('error', reject);
-    });
+    listening = await listenSandbox(sandbox.app, port, host);
   } catch (error) {
     sandbox.close();
     throw error;
   }
-  const address = server.address() as AddressInfo;
-  const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const url = `http://${urlHost}:${address.port}`;
-  sandbox.setOrigin(url);
+  sandbox.setOrigin(listening.url);
   return {
-    url,
-    port: address.port,
+    url: listening.url,
+    port: listening.port,
     state: sandbox.state,
     webhooks: sandbox.webhooks,
     advance: () => sandbox.advance(),
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        sandbox.close();
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
+    close: () => {
+      sandbox.close();
+      return listening.close();
+    },
   };
 }

@@ -3,8 +3,7 @@
  * issue documents against. `startUnidigitalSandbox` listens on a port; `createUnidigitalSandbox` gives
  * the express app for embedding.
  */
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenSandbox } from '../../../src/sandbox-server.js';
 import { UNIDIGITAL_BASE_PATH, createUnidigitalSandbox, type UnidigitalSandbox, type UnidigitalSandboxOptions } from './app.js';
 
 export { UNIDIGITAL_BASE_PATH, createUnidigitalSandbox, formatControlNumber, type UnidigitalSandbox, type UnidigitalSandboxFaults, type UnidigitalSandboxOptions } from './app.js';
@@ -38,22 +37,6 @@ export interface RunningUnidigitalSandbox {
 export async function startUnidigitalSandbox(options: StartUnidigitalSandboxOptions): Promise<RunningUnidigitalSandbox> {
   const { port, host = '127.0.0.1', ...sandboxOptions } = options;
   const sandbox = createUnidigitalSandbox(sandboxOptions);
-  const server: Server = await new Promise((resolve, reject) => {
-    const listening = sandbox.app.listen(port, host, (error?: Error) => (error ? reject(error) : resolve(listening)));
-    listening.once('error', reject);
-  });
-  const address = server.address() as AddressInfo;
-  const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const url = `http://${urlHost}:${address.port}`;
-  return {
-    url,
-    baseUrl: `${url}${UNIDIGITAL_BASE_PATH}`,
-    port: address.port,
-    sandbox,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
-  };
+  const { url, port: listeningPort, close } = await listenSandbox(sandbox.app, port, host);
+  return { url, baseUrl: `${url}${UNIDIGITAL_BASE_PATH}`, port: listeningPort, sandbox, close };
 }

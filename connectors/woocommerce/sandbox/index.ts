@@ -15,10 +15,9 @@
  * read the delivery log.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import express from 'express';
 import { Dec } from '../../../src/domain/money.js';
+import { listenSandbox } from '../../../src/sandbox-server.js';
 import { oauthSignature, signWooCommerceWebhook, type OAuthMethod } from '../signing.js';
 import { buildOrder, buildRefund, localOf, remainingRefundable, type OrderSpec, type RefundSpec, type WooOrder } from './orders.js';
 
@@ -322,14 +321,9 @@ export async function startWooCommerceSandbox(options: WooCommerceSandboxOptions
     res.status(error.status ?? 500).json({ code: error.code ?? 'internal_error', message: error.message, data: { status: error.status ?? 500 } });
   });
 
-  const host = options.host ?? '127.0.0.1';
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(options.port ?? 0, host, () => resolve(s));
-    s.once('error', reject);
-  });
-  const port = (server.address() as AddressInfo).port;
+  const listening = await listenSandbox(app, options.port ?? 0, options.host ?? '127.0.0.1');
   const sandbox: WooCommerceSandbox = {
-    url: `http://${host}:${port}`,
+    url: listening.url,
     consumerKey,
     consumerSecret,
     get webhookSecret() {
@@ -340,11 +334,7 @@ export async function startWooCommerceSandbox(options: WooCommerceSandboxOptions
     settled: async () => {
       await Promise.all([...inFlight]);
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: () => listening.close(),
   };
   return sandbox;
 }
