@@ -16,6 +16,8 @@ import { createShopifyAppSource } from './shopify/index.js';
 import { createOdooSource, parseOdooSourceBlock, testOdooConnection } from './odoo/index.js';
 import { WooCommerceSourceSettings, wooCommerceSourceKey } from './woocommerce/config.js';
 import { createWooCommerceSource } from './woocommerce/index.js';
+import { startWooCommerceSandbox } from './woocommerce/sandbox/index.js';
+import { ODOO_SANDBOX_API_KEY, ODOO_SANDBOX_DATABASE, ODOO_SANDBOX_LOGIN, startOdooSandbox } from './odoo/sandbox/index.js';
 import { createTuimprentaTarget } from './tuimprenta/index.js';
 import { parseTuimprentaTargetConfig } from './tuimprenta/config.js';
 import { TUIMPRENTA_SANDBOX_API_KEY, TUIMPRENTA_SANDBOX_WEBHOOK_SECRET, startTuimprentaSandbox } from './tuimprenta/sandbox/index.js';
@@ -141,6 +143,8 @@ export interface SourceType {
   buyerTaxId?(order: unknown, country: string, chain: TaxIdChain): string;
   /** Checks a connection's credentials and what the source offers, saying which step failed and why. */
   testConnection?(settings: Record<string, unknown>): Promise<SourceConnectionTest>;
+  /** Starts a local simulator of the store or ERP (`puente sandbox NAME`), where there is one. */
+  startSandbox?(options: Pick<SandboxOptions, 'port' | 'host'>): Promise<RunningSandbox>;
 }
 
 export type SourceConnectionTest = { ok: true } & Record<string, unknown> | { ok: false; error: string } & Record<string, unknown>;
@@ -161,12 +165,41 @@ export const sourceTypes: Record<string, SourceType> = {
     },
     // WooCommerce never retries a failed delivery: the sweep is what recovers a lost one.
     defaultSweepMinutes: 5,
+    async startSandbox(options) {
+      const sandbox = await startWooCommerceSandbox(given(options));
+      return {
+        baseUrl: sandbox.url,
+        origin: sandbox.url,
+        notes: [
+          `consumer key        ${sandbox.consumerKey}`,
+          `consumer secret     ${sandbox.consumerSecret}`,
+          `webhook secret      ${sandbox.webhookSecret}`,
+          `deliver webhooks    POST ${sandbox.url}/_sandbox/webhook {"deliveryUrl": "http://127.0.0.1:3000/webhooks/woocommerce/<connection>"}`,
+          `an order            POST ${sandbox.url}/_sandbox/orders, then …/orders/<id>/pay (connectors/woocommerce/README.md)`,
+        ],
+        close: () => sandbox.close(),
+      };
+    },
   },
   odoo: {
     parse: parseOdooSourceBlock,
     testConnection: (settings) => testOdooConnection(settings),
     // Polling is how Odoo moves arrive (its webhook is an optional, unsigned, never-retried hint).
     defaultSweepMinutes: 1,
+    async startSandbox(options) {
+      const sandbox = await startOdooSandbox(given(options));
+      return {
+        baseUrl: sandbox.url,
+        origin: sandbox.url,
+        notes: [
+          `database            ${ODOO_SANDBOX_DATABASE}`,
+          `username            ${ODOO_SANDBOX_LOGIN}`,
+          `API key             ${ODOO_SANDBOX_API_KEY}`,
+          `post an invoice     POST ${sandbox.url}/_sandbox/invoices (connectors/odoo/README.md)`,
+        ],
+        close: () => sandbox.close(),
+      };
+    },
   },
 };
 

@@ -17,7 +17,8 @@ const USAGE = `Usage:
   puente serve                                    start Puente with puente.config.yaml (or $PUENTE_CONFIG)
   puente demo [--url URL] [--token TOKEN]         send signed sample Shopify webhooks and print what was issued
   puente sandbox NAME [--port N] [--data FILE] [--requests-per-minute N]
-                                                  run an invoicing API's sandbox on its own (NAME: apidian, …)
+                                                  run a sandbox on its own: an invoicing API's (apidian, …)
+                                                  or a store's or ERP's simulator (woocommerce, odoo)
   puente mappings validate [DIR] | test [DIR] | preview MAPPING INPUT | diff --from X --to Y --corpus DIR
                                                   check, test, dry-run and compare mapping files (puente mappings help)
   puente replay --status needs_attention [--kind KIND] [--document ID | --event ID] [--url URL] [--token TOKEN]
@@ -89,28 +90,37 @@ async function sandbox(args: string[]): Promise<void> {
     },
     allowPositionals: true,
   });
-  const { targetTypes } = await import('../../connectors/index.js');
+  const { sourceTypes, targetTypes } = await import('../../connectors/index.js');
   const name = positionals[0] ?? '';
-  const type = targetTypes[name];
-  if (!type) throw new UsageError(`unknown sandbox "${name}"; available: ${Object.keys(targetTypes).join(', ')}`);
+  const sourceSandboxes = Object.entries(sourceTypes).flatMap(([key, type]) => (type.startSandbox ? [key] : []));
+  const target = targetTypes[name];
+  const startSource = sourceTypes[name]?.startSandbox;
+  if (!target && !startSource) throw new UsageError(`unknown sandbox "${name}"; available: ${[...Object.keys(targetTypes), ...sourceSandboxes].join(', ')}`);
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number, not "${values.port}"`);
   const requestsPerMinute = values['requests-per-minute'] === undefined ? undefined : Number(values['requests-per-minute']);
   if (requestsPerMinute !== undefined && (!Number.isInteger(requestsPerMinute) || requestsPerMinute < 1)) {
     throw new UsageError(`--requests-per-minute must be a whole number ≥ 1, not "${values['requests-per-minute']}"`);
   }
-  const running = await type.startSandbox({
-    port,
-    host: values.host!,
-    ...(requestsPerMinute ? { requestsPerMinute } : {}),
-    ...(values.data ? { dataFile: values.data } : {}),
-  });
+  if (!target && (values.data !== undefined || requestsPerMinute !== undefined)) {
+    throw new UsageError(`--data and --requests-per-minute are for the invoicing APIs' sandboxes; the ${name} simulator keeps its state in memory`);
+  }
+  const running = target
+    ? await target.startSandbox({
+        port,
+        host: values.host!,
+        ...(requestsPerMinute ? { requestsPerMinute } : {}),
+        ...(values.data ? { dataFile: values.data } : {}),
+      })
+    : await startSource!({ port, host: values.host! });
   process.stdout.write(
     `${name} sandbox listening at ${running.baseUrl}\n` +
       running.notes.map((line) => `  ${line}\n`).join('') +
-      `  documents           GET ${running.origin}/_sandbox/documents\n` +
-      `  faults              POST ${running.origin}/_sandbox/faults\n` +
-      (values.data ? `  state               ${values.data}\n` : '  state               in memory (use --data FILE to keep it)\n'),
+      (target
+        ? `  documents           GET ${running.origin}/_sandbox/documents\n` +
+          `  faults              POST ${running.origin}/_sandbox/faults\n` +
+          (values.data ? `  state               ${values.data}\n` : '  state               in memory (use --data FILE to keep it)\n')
+        : ''),
   );
   const stop = async () => {
     await running.close();

@@ -12,8 +12,6 @@ import {
   ODOO_SANDBOX_API_KEY,
   ODOO_SANDBOX_DATABASE,
   ODOO_SANDBOX_LOGIN,
-  startOdooSandbox,
-  type RunningOdooSandbox,
   type SandboxMoveInput,
 } from '../../connectors/odoo/sandbox/index.js';
 import { eventually, startCli, tempDir, writeYaml, type RunningProcess } from './processes.js';
@@ -48,7 +46,7 @@ interface PostedMove {
   amountTotal: string;
 }
 
-let odoo: RunningOdooSandbox;
+let odoo: RunningProcess;
 let apidian: RunningProcess;
 let puente: RunningProcess;
 
@@ -104,7 +102,9 @@ const moves: Record<string, PostedMove> = {};
 describe('posted Odoo moves become DIAN documents, end to end', () => {
   beforeAll(async () => {
     const dir = tempDir('puente-e2e-odoo-');
-    odoo = await startOdooSandbox({ port: 0 });
+    // The simulator as an ERP admin would start it: `puente sandbox odoo`.
+    odoo = await startCli(['sandbox', 'odoo', '--port', '0'], {}, /odoo sandbox listening at (http:\/\/[\d.:]+)/);
+    expect(odoo.output()).toContain(`API key             ${ODOO_SANDBOX_API_KEY}`);
     apidian = await startCli(
       ['sandbox', 'apidian', '--port', '0', '--requests-per-minute', '1000', '--data', `${dir}/apidian.json`],
       {},
@@ -142,7 +142,7 @@ connections:
   afterAll(async () => {
     await puente?.stop();
     await apidian?.stop();
-    await odoo?.close();
+    await odoo?.stop();
   });
 
   it('the first sweep issues one document per posted move, with Odoo\'s totals to the cent', async () => {
