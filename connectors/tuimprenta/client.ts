@@ -260,7 +260,7 @@ export class TuimprentaClient {
           try {
             return await once();
           } catch (error) {
-            if (isBlip(error)) throw error;
+            if (isBlip(error) || (request.effect === 'read' && isServerError(error))) throw error;
             throw new AbortError(error as Error);
           }
         },
@@ -433,6 +433,15 @@ class NetworkBlip extends TuimprentaError {
   constructor(message: string) {
     super('retryable', message);
   }
+}
+
+/**
+ * A read changes nothing, so any 5xx on it is worth a quick second try: an annulment first pages
+ * through `GET /v1/invoices` for the invoice it cites, and one failed page used to fail (and back off)
+ * the whole annulment — with enough invoices, nearly every time.
+ */
+function isServerError(error: unknown): boolean {
+  return error instanceof TargetError && error.kind === 'retryable' && error.status !== undefined && error.status >= 500;
 }
 
 function isBlip(error: unknown): boolean {

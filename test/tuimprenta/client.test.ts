@@ -210,6 +210,31 @@ describe('TuimprentaClient errors → dispatcher kinds', () => {
     expect((await track(client()).getInvoice('inv_1')).id).toBe('inv_1');
   });
 
+  it('retries a read through a 500 and a 503 too (a read changes nothing), but never a write', async () => {
+    nock(BASE)
+      .get('/v1/invoices')
+      .query(true)
+      .reply(500, apiError('api_error', 'internal'))
+      .get('/v1/invoices')
+      .query(true)
+      .reply(503, apiError('api_error', 'service_unavailable'))
+      .get('/v1/invoices')
+      .query(true)
+      .reply(200, { object: 'list', data: [invoiceResource()], next_cursor: null, prev_cursor: null });
+    expect((await track(client()).listInvoices()).data.map((invoice) => invoice.id)).toEqual(['inv_1']);
+    let cancels = 0;
+    nock(BASE)
+      .post('/v1/invoices/inv_1/cancel')
+      .times(2)
+      .reply(() => {
+        cancels++;
+        return [500, apiError('api_error', 'internal')];
+      });
+    await failure(track(client()).cancelInvoice('inv_1'));
+    expect(cancels).toBe(1);
+    nock.cleanAll();
+  });
+
   it('gives up on a read after its retries with retryable', async () => {
     nock(BASE).get('/v1/ping').times(3).replyWithError('ECONNRESET');
     expect((await failure(track(client()).ping())).kind).toBe('retryable');
