@@ -11,24 +11,12 @@ import { parseTuimprentaTargetConfig } from '../../connectors/tuimprenta/config.
 import { createTuimprentaTarget } from '../../connectors/tuimprenta/index.js';
 import { receiveTuimprentaWebhook, signWebhookPayload } from '../../connectors/tuimprenta/webhook.js';
 import { silentLog } from '../pipeline/harness.js';
+import { invoiceResource as invoiceFixture } from '../tuimprenta/helpers.js';
 
 const SECRET = 'whsec_fuzz_callback';
 const MAX_BYTES = 8 * 1024;
 
-const invoice = {
-  id: 'inv_1',
-  object: 'invoice',
-  document_type: 'invoice',
-  series: 'A',
-  number: '00000007',
-  control_number: '00-00000042',
-  status: 'issued',
-  issued_at: '2026-11-20T10:15:00-04:00',
-  created_at: '2026-11-20T14:15:01.000Z',
-  currency: 'VES',
-  grand_total: '286.00',
-  metadata: { puente_idempotency_key: 'shopify:bodega.myshopify.com|order:1|invoice' },
-};
+const invoice = invoiceFixture({ metadata: { puente_idempotency_key: 'shopify:bodega.myshopify.com|order:1|invoice' } });
 const batch = { id: 'bat_1', object: 'batch', status: 'completed' };
 
 /** A value that is sometimes right and sometimes anything. */

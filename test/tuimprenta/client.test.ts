@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TuimprentaClient, TuimprentaError, retryAfterMsFrom } from '../../connectors/tuimprenta/client.js';
 import { exampleInvoice } from '../../connectors/tuimprenta/sandbox/examples.js';
 import { TargetError } from '../../src/errors.js';
+import { invoiceResource as invoiceFixture } from './helpers.js';
 
 const BASE = 'http://tuimprenta.test';
 const KEY = 'sk_test_secret_value_123';
@@ -11,24 +12,7 @@ function client(overrides: Partial<ConstructorParameters<typeof TuimprentaClient
   return new TuimprentaClient({ baseUrl: BASE, apiKey: KEY, requestsPerMinute: 6000, retry: { retries: 2, minTimeout: 1, maxTimeout: 5 }, ...overrides });
 }
 
-const invoiceResource = (overrides: Record<string, unknown> = {}) => ({
-  id: 'inv_1',
-  object: 'invoice',
-  document_type: 'invoice',
-  series: 'A',
-  number: '00000007',
-  control_number: '00-00000042',
-  status: 'issued',
-  issued_at: '2026-11-20T10:15:00-04:00',
-  created_at: '2026-11-20T14:15:01.000Z',
-  currency: 'VES',
-  grand_total: '286.00',
-  metadata: {},
-  pdf_url: `${BASE}/v1/invoices/inv_1/pdf`,
-  xml_url: `${BASE}/v1/invoices/inv_1/xml`,
-  verification_url: `${BASE}/verificar/inv_1`,
-  ...overrides,
-});
+const invoiceResource = (overrides: Record<string, unknown> = {}) => invoiceFixture(overrides, BASE);
 const batchResource = (overrides: Record<string, unknown> = {}) => ({
   id: 'bat_1',
   object: 'batch',

@@ -32,3 +32,26 @@ export function apiOf(baseUrl: string) {
     return { status: response.status, headers: response.headers, json, text };
   };
 }
+
+/**
+ * An issued invoice as tuimprenta's API returns it (`GET /v1/invoices/{id}`, webhooks' `data.object`),
+ * with its links under `base` when given.
+ */
+export function invoiceResource(overrides: Record<string, unknown> = {}, base?: string): Record<string, unknown> {
+  return {
+    id: 'inv_1',
+    object: 'invoice',
+    document_type: 'invoice',
+    series: 'A',
+    number: '00000007',
+    control_number: '00-00000042',
+    status: 'issued',
+    issued_at: '2026-11-20T10:15:00-04:00',
+    created_at: '2026-11-20T14:15:01.000Z',
+    currency: 'VES',
+    grand_total: '286.00',
+    metadata: {},
+    ...(base ? { pdf_url: `${base}/v1/invoices/inv_1/pdf`, xml_url: `${base}/v1/invoices/inv_1/xml`, verification_url: `${base}/verificar/inv_1` } : {}),
+    ...overrides,
+  };
+}

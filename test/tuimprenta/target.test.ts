@@ -6,6 +6,7 @@ import { createTuimprentaTarget, isFullAnnulment, type TuimprentaReceipt, type T
 import type { TuimprentaInvoiceRequest } from '../../connectors/tuimprenta/wire.js';
 import type { OutgoingBatch, OutgoingDocument } from '../../src/connector.js';
 import type { DocumentKind, FiscalDocument } from '../../src/domain/fiscal-document.js';
+import { invoiceResource as invoiceFixture } from './helpers.js';
 
 const BASE = 'http://tuimprenta.test';
 const NOW = Date.parse('2026-11-20T18:00:00Z');
@@ -23,24 +24,7 @@ function outgoing(id: string, wire: TuimprentaInvoiceRequest, options: { kind?: 
 }
 const batchOf = (...documents: OutgoingDocument[]): OutgoingBatch => ({ batchId: 'b-1', kind: documents[0]!.kind, series: '', documents });
 
-const resource = (overrides: Record<string, unknown> = {}) => ({
-  id: 'inv_1',
-  object: 'invoice',
-  document_type: 'invoice',
-  series: 'A',
-  number: '00000007',
-  control_number: '00-00000042',
-  status: 'issued',
-  issued_at: '2026-11-20T10:15:00-04:00',
-  created_at: '2026-11-20T14:15:01.000Z',
-  currency: 'VES',
-  grand_total: '286.00',
-  metadata: {},
-  pdf_url: `${BASE}/v1/invoices/inv_1/pdf`,
-  xml_url: `${BASE}/v1/invoices/inv_1/xml`,
-  verification_url: `${BASE}/verificar/inv_1`,
-  ...overrides,
-});
+const resource = (overrides: Record<string, unknown> = {}) => invoiceFixture(overrides, BASE);
 const apiError = (type: string, code: string, field: string | null = null) => ({ error: { type, message: `${code} happened`, field, code } });
 const wireAt = (issuedAt: string) => exampleInvoice({ issued_at: issuedAt });
 const RECENT = '2026-11-20T10:15:00-04:00';

@@ -10,22 +10,10 @@ import {
 } from '../../connectors/tuimprenta/sandbox/index.js';
 import { receiveTuimprentaWebhook, signWebhookPayload, type TuimprentaWebhookVerdict } from '../../connectors/tuimprenta/webhook.js';
 import { listenOnLoopback, type Loopback } from '../loopback.js';
+import { invoiceResource as invoiceFixture } from './helpers.js';
 
 const SECRET = 'whsec_test_0123456789';
-const invoice = {
-  id: 'inv_1',
-  object: 'invoice',
-  document_type: 'invoice',
-  series: 'A',
-  number: '00000007',
-  control_number: '00-00000042',
-  status: 'issued',
-  issued_at: '2026-11-20T10:15:00-04:00',
-  created_at: '2026-11-20T14:15:01.000Z',
-  currency: 'VES',
-  grand_total: '286.00',
-  metadata: { puente_idempotency_key: 'shopify:shop/order/1/invoice' },
-};
+const invoice = invoiceFixture({ metadata: { puente_idempotency_key: 'shopify:shop/order/1/invoice' } });
 const event = (type: string, object: unknown, id = 'evt_0a1b2c') => ({ id, object: 'event', type, created_at: '2026-11-20T14:15:02.000Z', data: { object } });
 const signed = (body: unknown, secret = SECRET) => {
   const rawBody = Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
