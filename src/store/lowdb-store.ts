@@ -432,12 +432,19 @@ function newRecord<T extends object>(
   // Input handed over (the caller never touches it again) is kept as it is when it is plain JSON
   // data — exactly what parsing its text back would give — instead of being parsed back from the text.
   const stored = (handedOver && isPlainJson(input, 0) ? { ...input } : JSON.parse(inputText)) as Record<string, unknown>;
-  const own = ownFields(stored);
+  // A field the input already holds with the same value (a status the caller chose) is not the store's to add.
+  const own = withoutFieldsHeld(ownFields(stored), stored);
   const record = { ...stored, ...own } as T;
   const clash = !inputText.startsWith('{') || Object.keys(own).some((key) => Object.hasOwn(stored, key) || own[key] === undefined);
   if (clash) return { record, text: JSON.stringify(record) };
   const ownText = JSON.stringify(own);
   return { record, text: inputText === '{}' ? ownText : `${inputText.slice(0, -1)},${ownText.slice(1)}` };
+}
+
+function withoutFieldsHeld(own: Record<string, unknown>, stored: Record<string, unknown>): Record<string, unknown> {
+  const added: Record<string, unknown> = {};
+  for (const key of Object.keys(own)) if (!(Object.hasOwn(stored, key) && stored[key] === own[key])) added[key] = own[key];
+  return added;
 }
 
 /** Deeper than any payload a source hands over; past it the input is copied through its text instead. */
