@@ -63,6 +63,11 @@ export interface SourceEvent {
    */
   needsCompletion?: boolean;
   payload: unknown;
+  /**
+   * The JSON text `payload` was parsed from, when the source has one that `JSON.parse` turns into exactly
+   * `payload`: the inbox hands it to the store, which then need not serialise the payload again.
+   */
+  payloadText?: string;
 }
 
 export interface WebhookRequest {

@@ -8,7 +8,7 @@ import { ApiVersion, LogSeverity, shopifyApi } from '@shopify/shopify-api';
 import type { SourceEvent, SourceEventKind, WebhookRequest, WebhookVerdict } from '../../src/connector.js';
 import { Dec, isDecimalString } from '../../src/domain/money.js';
 import { CustomersDataRequestPayload, CustomersRedactPayload, ShopRedactPayload, type ShopifyAppLifecycleHandler } from './lifecycle.js';
-import { DEFAULT_JSON_LIMITS, parseShopifyJson, ShopifyJsonError, type JsonLimits } from './payload-json.js';
+import { DEFAULT_JSON_LIMITS, readShopifyJson, ShopifyJsonError, type JsonLimits } from './payload-json.js';
 import { verifyShopifyDelivery } from './verify.js';
 
 export const MAX_WEBHOOK_BODY_BYTES = 2 * 1024 * 1024;
@@ -199,16 +199,20 @@ export function createShopifyWebhookReceiver(options: ShopifyWebhookReceiverOpti
     logger: { level: LogSeverity.Error },
   });
 
-  /** The body as an object with exact ids, or the 400 that says why it is not one. */
-  function parseBody(rawTopic: string, rawBody: string): { body: Record<string, unknown> } | { refused: Verdict } {
-    let body: unknown;
+  /**
+   * The body as an object with exact ids (and, when the parse has it, the JSON text it was read from),
+   * or the 400 that says why it is not one.
+   */
+  function parseBody(rawTopic: string, rawBody: string): { body: Record<string, unknown>; bodyText: string | undefined } | { refused: Verdict } {
+    let document;
     try {
-      body = parseShopifyJson(rawBody, jsonLimits);
+      document = readShopifyJson(rawBody, jsonLimits);
     } catch (error) {
       if (error instanceof ShopifyJsonError) return { refused: reject(400, `Webhook body is not acceptable JSON: ${error.message}`) };
       throw error;
     }
-    return isRecord(body) ? { body } : { refused: reject(400, `${rawTopic} body must be a JSON object`) };
+    const body = document.value;
+    return isRecord(body) ? { body, bodyText: document.text } : { refused: reject(400, `${rawTopic} body must be a JSON object`) };
   }
 
   /**
@@ -300,7 +304,7 @@ export function createShopifyWebhookReceiver(options: ShopifyWebhookReceiverOpti
 
     const parsed = parseBody(rawTopic, rawBody);
     if ('refused' in parsed) return parsed.refused;
-    const { body } = parsed;
+    const { body, bodyText } = parsed;
 
     const ref = orderRefFromBody(rawTopic, kind, body);
     if (typeof ref === 'string') return reject(400, ref);
@@ -312,6 +316,7 @@ export function createShopifyWebhookReceiver(options: ShopifyWebhookReceiverOpti
       deliveryId: check.eventId ?? check.webhookId,
       orderId: ref.orderId,
       payload: body,
+      ...(bodyText !== undefined ? { payloadText: bodyText } : {}),
       webhookId: check.webhookId,
       apiVersion: check.apiVersion,
     };

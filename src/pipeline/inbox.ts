@@ -44,7 +44,10 @@ export class Inbox {
           status: connection ? 'received' : 'unroutable',
         };
         // A source parses its payload for this delivery alone, and nothing touches it after the inbox.
-        const result = await this.store.recordEvent(record, { handOver: true });
+        const result = await this.store.recordEvent(record, {
+          handOver: true,
+          ...(event.payloadText !== undefined ? { payloadText: event.payloadText } : {}),
+        });
         this.log.info(
           {
             eventId: result.id,

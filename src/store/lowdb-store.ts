@@ -420,18 +420,16 @@ function toStored<T>(field: string, value: T): T {
  * A new record — the caller's input as stored, then the fields the store sets — with its JSON text.
  * When none of those fields is in the input (the usual case) the text is spliced from the input's text,
  * which is exactly what JSON.stringify of the record gives, so a large payload is stringified once per
- * create instead of again for its commit line.
+ * create instead of again for its commit line — or not at all, when the caller hands over the text its
+ * payload was parsed from (`payloadText`).
  */
 function newRecord<T extends object>(
   field: string,
   input: object,
   ownFields: (stored: Record<string, unknown>) => Record<string, unknown>,
-  handedOver = false,
+  handover: { handedOver?: boolean; payloadText?: string | undefined } = {},
 ): { record: T; text: string } {
-  const inputText = jsonText(field, input);
-  // Input handed over (the caller never touches it again) is kept as it is when it is plain JSON
-  // data — exactly what parsing its text back would give — instead of being parsed back from the text.
-  const stored = (handedOver && isPlainJson(input, 0) ? { ...input } : JSON.parse(inputText)) as Record<string, unknown>;
+  const { inputText, stored } = inputAsStored(field, input, handover);
   // A field the input already holds with the same value (a status the caller chose) is not the store's to add.
   const own = withoutFieldsHeld(ownFields(stored), stored);
   const record = { ...stored, ...own } as T;
@@ -439,6 +437,32 @@ function newRecord<T extends object>(
   if (clash) return { record, text: JSON.stringify(record) };
   const ownText = JSON.stringify(own);
   return { record, text: inputText === '{}' ? ownText : `${inputText.slice(0, -1)},${ownText.slice(1)}` };
+}
+
+const LINE_BREAK = /[\n\r]/;
+
+/**
+ * The input as the store keeps it, and a JSON text of it. Input handed over (the caller never touches
+ * it again) is kept as it is when it is plain JSON data — exactly what parsing its text back would
+ * give — instead of being parsed back from the text; a payload handed over with the text it was parsed
+ * from is plain JSON data by that very fact, and that text is its part of the record's text.
+ */
+function inputAsStored(
+  field: string,
+  input: object,
+  { handedOver = false, payloadText }: { handedOver?: boolean; payloadText?: string | undefined },
+): { inputText: string; stored: Record<string, unknown> } {
+  // A text that spans lines (whitespace between tokens) would break the one-commit-per-line log.
+  if (handedOver && payloadText !== undefined && Object.hasOwn(input, 'payload') && !LINE_BREAK.test(payloadText)) {
+    const { payload, ...rest } = input as Record<string, unknown>;
+    const restText = jsonText(field, rest);
+    const restStored = isPlainJson(rest, 0) ? rest : (JSON.parse(restText) as Record<string, unknown>);
+    const inputText = restText === '{}' ? `{"payload":${payloadText}}` : `${restText.slice(0, -1)},"payload":${payloadText}}`;
+    return { inputText, stored: { ...restStored, payload } };
+  }
+  const inputText = jsonText(field, input);
+  const stored = (handedOver && isPlainJson(input, 0) ? { ...input } : JSON.parse(inputText)) as Record<string, unknown>;
+  return { inputText, stored };
 }
 
 function withoutFieldsHeld(own: Record<string, unknown>, stored: Record<string, unknown>): Record<string, unknown> {
@@ -771,7 +795,7 @@ export class LowdbStore implements Store {
         deliveries: 1,
         updatedAt: this.now(),
       }),
-      options.handOver,
+      { handedOver: options.handOver, payloadText: options.payloadText },
     );
     data.events[record.id] = record;
     this.pending.events.add(record.id);

@@ -259,6 +259,11 @@ export interface RecordEventOptions {
    * data, so what it keeps is always exactly what it writes.
    */
   handOver?: boolean;
+  /**
+   * With `handOver`: the JSON text the payload was parsed from — `JSON.parse(payloadText)` gives exactly
+   * `event.payload` — so a store may write it instead of serialising the payload again.
+   */
+  payloadText?: string;
 }
 
 export interface Store {

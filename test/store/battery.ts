@@ -243,6 +243,17 @@ export function storeConformanceBattery(name: string, makeStore: StoreFactory): 
         expect((await restart().then((s) => s.getEvent(id)))!.payload).toEqual(payload);
       });
 
+      it('an event handed over with the text its payload was parsed from reads back the same after a restart, whatever the layout of that text', async () => {
+        const texts = ['{"id":"5678901234567890123","line_items":[{"id":"1","price":"10.00"}],"note":null}', '{\n  "id": "7",\r\n  "tags": ["a", "b"]\n}'];
+        for (const payloadText of texts) {
+          const payload = JSON.parse(payloadText) as unknown;
+          const { id } = await store.recordEvent(sampleEvent({ payload }), { handOver: true, payloadText });
+          expect((await store.getEvent(id))!.payload).toStrictEqual(JSON.parse(payloadText));
+          await restart();
+          expect((await store.getEvent(id))!.payload).toStrictEqual(JSON.parse(payloadText));
+        }
+      });
+
       it('an event handed over that is not plain JSON data is stored as its JSON text says, as without handing over', async () => {
         const at = new Date('2026-03-01T12:00:00.000Z');
         const { id } = await store.recordEvent(sampleEvent({ payload: { at, dropped: undefined, list: [1, 2] } }), { handOver: true });

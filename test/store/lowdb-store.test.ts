@@ -179,6 +179,20 @@ describe('LowdbStore group commit', () => {
     expect(text).toBe(JSON.stringify(JSON.parse(text)));
   });
 
+  it('writes the text a handed-over payload was parsed from as it is, rather than serialising the payload again', async () => {
+    const dataDir = await tempDataDir();
+    const store = await openStore({ dataDir });
+    const payloadText = '{"id": "5678901234567890123", "note": "spaced as received"}';
+    await store.recordEvent(sampleEvent({ payload: JSON.parse(payloadText) }), { handOver: true, payloadText });
+    // Across lines it would break the log's one commit per line: then the payload is serialised.
+    const spanning = '{"id": "7",\n"note": "two lines"}';
+    await store.recordEvent(sampleEvent({ payload: JSON.parse(spanning) }), { handOver: true, payloadText: spanning });
+    const lines = (await readFile(store.logPath, 'utf8')).trimEnd().split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines[1]).toContain(`"payload":${payloadText}`);
+    expect(lines[2]).toContain('"payload":{"id":"7","note":"two lines"}');
+  });
+
   it('uses the injected clock for timestamps and a custom file name', async () => {
     const dataDir = await tempDataDir();
     const store = await openStore({ dataDir, fileName: 'other.json', clock: () => new Date('2026-03-01T10:00:00.000Z') });
