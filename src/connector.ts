@@ -72,6 +72,8 @@ export interface SourceEvent {
 
 export interface WebhookRequest {
   rawBody: string;
+  /** The same body as the bytes received, when the HTTP door has them: signatures are over these. */
+  rawBytes?: Buffer;
   headers: Record<string, string | string[] | undefined>;
   params?: Record<string, string>;
 }

@@ -49,13 +49,17 @@ function sameSignature(expected: string, presented: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/** `headers` must have lower-case names (Node's IncomingMessage does). */
-export function verifyShopifyDelivery(rawBody: string, headers: Headers, apiSecretKey: string): DeliveryCheck {
+/**
+ * `headers` must have lower-case names (Node's IncomingMessage does). `rawBytes`, when given, are the
+ * bytes `rawBody` was decoded from: the HMAC is computed over them instead of encoding the text again.
+ */
+export function verifyShopifyDelivery(rawBody: string, headers: Headers, apiSecretKey: string, rawBytes?: Buffer): DeliveryCheck {
   const webhookType: DeliveryType = header(headers, ShopifyEventsHeader.Hmac) ? 'events' : 'webhooks';
   if (!rawBody.length) return { valid: false, reason: 'missing_body' };
   const hmac = header(headers, webhookType === 'events' ? ShopifyEventsHeader.Hmac : ShopifyHeader.Hmac);
   if (!hmac) return { valid: false, reason: 'missing_hmac' };
-  const expected = createHmac('sha256', apiSecretKey).update(rawBody, 'utf8').digest('base64');
+  const signer = createHmac('sha256', apiSecretKey);
+  const expected = (rawBytes ? signer.update(rawBytes) : signer.update(rawBody, 'utf8')).digest('base64');
   if (!sameSignature(expected, hmac)) return { valid: false, reason: 'invalid_hmac' };
 
   const names =

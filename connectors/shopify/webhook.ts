@@ -265,13 +265,13 @@ export function createShopifyWebhookReceiver(options: ShopifyWebhookReceiverOpti
     if (typeof rawBody !== 'string') {
       return reject(400, 'Webhook body was not received as raw text; the route must read it with express.text({ type: "*/*" })');
     }
-    const bodyBytes = Buffer.byteLength(rawBody, 'utf8');
+    const bodyBytes = request.rawBytes?.length ?? Buffer.byteLength(rawBody, 'utf8');
     if (bodyBytes > maxBodyBytes) {
       return reject(413, `Webhook body is ${bodyBytes} bytes; the limit is ${maxBodyBytes} bytes`);
     }
 
     const headers = cleanHeaders(request.headers);
-    const check = verifyShopifyDelivery(rawBody, headers, options.apiSecretKey);
+    const check = verifyShopifyDelivery(rawBody, headers, options.apiSecretKey, request.rawBytes);
 
     if (!check.valid) {
       switch (check.reason) {

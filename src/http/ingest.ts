@@ -104,7 +104,7 @@ export function webhookFrontDoor(handle: WebhookHandler, maxBodyBytes: number): 
         return;
       }
       // webhookHandler never rejects: a failure is its 500 answer.
-      respond(res, await handle({ ...path, rawBody: body.toString('utf8'), headers: req.headers }));
+      respond(res, await handle({ ...path, rawBody: body.toString('utf8'), rawBytes: body, headers: req.headers }));
     });
     return true;
   };

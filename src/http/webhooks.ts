@@ -29,6 +29,8 @@ export interface WebhookDelivery {
   connection?: string;
   /** The body exactly as received, decoded as UTF-8 ('' when there was none). */
   rawBody: string;
+  /** The same body as the bytes received. */
+  rawBytes: Buffer;
   headers: IncomingHttpHeaders;
 }
 
@@ -101,6 +103,7 @@ export function webhookHandler(deps: WebhookHandlerDeps): WebhookHandler {
   async function sourceDelivery(name: string, connector: SourceConnector, delivery: WebhookDelivery): Promise<WebhookAnswer> {
     const verdict = await connector.webhook!.receive({
       rawBody: delivery.rawBody,
+      rawBytes: delivery.rawBytes,
       headers: delivery.headers,
       params: delivery.connection !== undefined ? { connection: delivery.connection } : {},
     });
@@ -144,8 +147,9 @@ export function webhookRoutes(handle: WebhookHandler, maxBodyBytes: number): Rou
   const answer = async (req: Request, res: Response) => {
     const params = req.params as { source?: string; target?: string; connection?: string };
     const name = (params.source ?? params.target)!;
-    const rawBody = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
-    send(res, await handle({ name, ...(params.connection !== undefined ? { connection: params.connection } : {}), rawBody, headers: req.headers }));
+    const rawBytes = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const delivery = { name, ...(params.connection !== undefined ? { connection: params.connection } : {}), rawBody: rawBytes.toString('utf8'), rawBytes, headers: req.headers };
+    send(res, await handle(delivery));
   };
   // Sources (/webhooks/shopify), sources whose secret is per connection (/webhooks/woocommerce/<connection
   // id>), and invoicing APIs that call back (/webhooks/<target>/<connection id>). A two-segment path

@@ -88,4 +88,15 @@ describe('verifyShopifyDelivery', () => {
     expect(verifyShopifyDelivery(body, { ...headers, 'x-shopify-hmac-sha256': flipped }, SECRET)).toEqual({ valid: false, reason: 'invalid_hmac' });
     expect(verifyShopifyDelivery(body, { ...headers, 'x-shopify-hmac-sha256': good.slice(0, 10) }, SECRET)).toEqual({ valid: false, reason: 'invalid_hmac' });
   });
+
+  it('checks the signature over the bytes received when it has them, not over the text encoded again', () => {
+    // 0xff is no UTF-8: decoding makes it U+FFFD, which encodes as three other bytes.
+    const bytes = Buffer.from([...Buffer.from('{"note":"'), 0xff, ...Buffer.from('"}')]);
+    const text = bytes.toString('utf8');
+    const overBytes = createHmac('sha256', SECRET).update(bytes).digest('base64');
+    const headers = { 'x-shopify-topic': 'orders/paid', 'x-shopify-shop-domain': 'a.myshopify.com', 'x-shopify-api-version': '2026-01', 'x-shopify-webhook-id': 'w', 'x-shopify-hmac-sha256': overBytes };
+    expect(verifyShopifyDelivery(text, headers, SECRET, bytes).valid).toBe(true);
+    expect(verifyShopifyDelivery(text, headers, SECRET)).toEqual({ valid: false, reason: 'invalid_hmac' });
+    expect(verifyShopifyDelivery(text, { ...headers, 'x-shopify-hmac-sha256': sign(text, SECRET) }, SECRET, bytes)).toEqual({ valid: false, reason: 'invalid_hmac' });
+  });
 });
