@@ -442,6 +442,33 @@ function newRecord<T extends object>(
 const LINE_BREAK = /[\n\r]/;
 
 /**
+ * A payload the store holds as the JSON text it was handed, parsed only when the record is read
+ * (`readableCopy`). JSON.stringify still writes it as the value it stands for.
+ */
+class PayloadText {
+  constructor(readonly text: string) {}
+  toJSON(): unknown {
+    return JSON.parse(this.text);
+  }
+}
+
+/** `JSON.stringify(record)`, with a payload held as text spliced in as it is. */
+function recordJson(record: object): string {
+  const payload = (record as { payload?: unknown }).payload;
+  if (!(payload instanceof PayloadText)) return JSON.stringify(record);
+  const { payload: _text, ...rest } = record as Record<string, unknown>;
+  const restText = JSON.stringify(rest);
+  return restText === '{}' ? `{"payload":${payload.text}}` : `${restText.slice(0, -1)},"payload":${payload.text}}`;
+}
+
+/** The caller's copy of a stored record: a payload held as text is parsed into the copy. */
+function readableCopy<T extends object>(record: T): T {
+  const payload = (record as { payload?: unknown }).payload;
+  if (!(payload instanceof PayloadText)) return structuredClone(record);
+  return { ...structuredClone({ ...record, payload: null }), payload: JSON.parse(payload.text) as unknown };
+}
+
+/**
  * The input as the store keeps it, and a JSON text of it. Input handed over (the caller never touches
  * it again) is kept as it is when it is plain JSON data — exactly what parsing its text back would
  * give — instead of being parsed back from the text; a payload handed over with the text it was parsed
@@ -454,11 +481,13 @@ function inputAsStored(
 ): { inputText: string; stored: Record<string, unknown> } {
   // A text that spans lines (whitespace between tokens) would break the one-commit-per-line log.
   if (handedOver && payloadText !== undefined && Object.hasOwn(input, 'payload') && !LINE_BREAK.test(payloadText)) {
-    const { payload, ...rest } = input as Record<string, unknown>;
+    const { payload: _parsed, ...rest } = input as Record<string, unknown>;
     const restText = jsonText(field, rest);
     const restStored = isPlainJson(rest, 0) ? rest : (JSON.parse(restText) as Record<string, unknown>);
     const inputText = restText === '{}' ? `{"payload":${payloadText}}` : `${restText.slice(0, -1)},"payload":${payloadText}}`;
-    return { inputText, stored: { ...restStored, payload } };
+    // The parsed payload is not kept: it dies young, where a hot set of parsed payloads is most of what
+    // the garbage collector copies and walks.
+    return { inputText, stored: { ...restStored, payload: new PayloadText(payloadText) } };
   }
   const inputText = jsonText(field, input);
   const stored = (handedOver && isPlainJson(input, 0) ? { ...input } : JSON.parse(inputText)) as Record<string, unknown>;
@@ -783,7 +812,7 @@ export class LowdbStore implements Store {
       data.events[existingId] = counted;
       this.pending.events.add(existingId);
       await this.commit();
-      return recorded(counted, true, () => structuredClone(counted));
+      return recorded(counted, true, () => readableCopy(counted));
     }
     const { record, text } = newRecord<EventRecord>(
       'event',
@@ -808,7 +837,7 @@ export class LowdbStore implements Store {
 
   async getEvent(id: string): Promise<EventRecord | undefined> {
     const record = this.data('getEvent').events[id] ?? (await this.readArchived('events', id));
-    return this.readResult(record && structuredClone(record));
+    return this.readResult(record && readableCopy(record));
   }
 
   async listEvents(query: EventQuery = {}): Promise<EventRecord[]> {
@@ -825,7 +854,7 @@ export class LowdbStore implements Store {
     const data = this.data('listEvents');
     const hot = scope.hot ? hotOfOrder(data.events, this.hotEventsByOrder, query.orderId).filter(matches) : [];
     const page = pageInOrder([...hot, ...archived.filter((e) => !(e.id in data.events))], (e) => e.receivedAt, query.order, limit);
-    return this.readResult(page.map((e) => structuredClone(e)));
+    return this.readResult(page.map((e) => readableCopy(e)));
   }
 
   async updateEvent(id: string, patch: Partial<Omit<EventRecord, 'id' | 'dedupeKey'>>): Promise<EventRecord> {
@@ -1382,7 +1411,7 @@ export class LowdbStore implements Store {
   }
 
   /** Remembers the JSON text of a record just put in its table, and returns the caller's copy of it. */
-  private remember<T extends object>(record: T, text: string = JSON.stringify(record)): T {
+  private remember<T extends object>(record: T, text: string = recordJson(record)): T {
     this.recordText.set(record, text);
     return JSON.parse(text) as T;
   }
@@ -1396,7 +1425,7 @@ export class LowdbStore implements Store {
   private textOf(record: object): string {
     let text = this.recordText.get(record);
     if (text === undefined) {
-      text = JSON.stringify(record);
+      text = recordJson(record);
       this.recordText.set(record, text);
     }
     return text;

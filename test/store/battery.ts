@@ -247,10 +247,20 @@ export function storeConformanceBattery(name: string, makeStore: StoreFactory): 
         const texts = ['{"id":"5678901234567890123","line_items":[{"id":"1","price":"10.00"}],"note":null}', '{\n  "id": "7",\r\n  "tags": ["a", "b"]\n}'];
         for (const payloadText of texts) {
           const payload = JSON.parse(payloadText) as unknown;
-          const { id } = await store.recordEvent(sampleEvent({ payload }), { handOver: true, payloadText });
-          expect((await store.getEvent(id))!.payload).toStrictEqual(JSON.parse(payloadText));
+          const input = sampleEvent({ payload });
+          const { id } = await store.recordEvent(input, { handOver: true, payloadText });
+          const expected = JSON.parse(payloadText) as unknown;
+          expect((await store.getEvent(id))!.payload).toStrictEqual(expected);
+          expect((await store.listEvents({ orderId: input.orderId })).find((e) => e.id === id)!.payload).toStrictEqual(expected);
+          const again = await store.recordEvent({ ...input, payload: { other: true } });
+          expect([again.duplicate, again.event.payload]).toStrictEqual([true, expected]);
+          const updated = await store.updateEvent(id, { status: 'processed' });
+          expect(updated.payload).toStrictEqual(expected);
+          // Whatever is read is the reader's own copy.
+          (updated.payload as Record<string, unknown>).id = 'changed';
+          expect((await store.getEvent(id))!.payload).toStrictEqual(expected);
           await restart();
-          expect((await store.getEvent(id))!.payload).toStrictEqual(JSON.parse(payloadText));
+          expect(await store.getEvent(id)).toMatchObject({ status: 'processed', deliveries: 2, payload: expected });
         }
       });
 
