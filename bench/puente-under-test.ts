@@ -12,19 +12,25 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
-import { createSources } from '../connectors/index.js';
-import { parseConfig } from '../src/config.js';
-import { createHttpApp, createHttpListener } from '../src/http/app.js';
-import { createLogger, type Logger } from '../src/log.js';
-import { Connections } from '../src/pipeline/connections.js';
-import { Inbox } from '../src/pipeline/inbox.js';
-import { startPuente, type RunningPuente } from '../src/server.js';
-import { writeChunksDurably } from '../src/store/durable-file.js';
-import { newId } from '../src/store/ids.js';
-import { captureStoreSnapshot, DEFAULT_STORE_FILE_NAME, type StoreData } from '../src/store/lowdb-store.js';
-import { snapshotChunks } from '../src/store/snapshot.js';
+import type { Logger } from '../src/log.js';
+import type { RunningPuente } from '../src/server.js';
+import type { StoreData } from '../src/store/lowdb-store.js';
 import type { EventRecord, NewEvent, RecordedEvent, Store } from '../src/store/store.js';
+import { importBuilt } from './built.js';
 import { median } from './stats.js';
+
+// The code under test, from the build (see built.ts); the types come from the sources it was built from.
+const { createSources } = await importBuilt<typeof import('../connectors/index.js')>('connectors/index.js');
+const { parseConfig } = await importBuilt<typeof import('../src/config.js')>('src/config.js');
+const { createHttpApp, createHttpListener } = await importBuilt<typeof import('../src/http/app.js')>('src/http/app.js');
+const { createLogger } = await importBuilt<typeof import('../src/log.js')>('src/log.js');
+const { Connections } = await importBuilt<typeof import('../src/pipeline/connections.js')>('src/pipeline/connections.js');
+const { Inbox } = await importBuilt<typeof import('../src/pipeline/inbox.js')>('src/pipeline/inbox.js');
+const { startPuente } = await importBuilt<typeof import('../src/server.js')>('src/server.js');
+const { writeChunksDurably } = await importBuilt<typeof import('../src/store/durable-file.js')>('src/store/durable-file.js');
+const { newId } = await importBuilt<typeof import('../src/store/ids.js')>('src/store/ids.js');
+const { captureStoreSnapshot, DEFAULT_STORE_FILE_NAME } = await importBuilt<typeof import('../src/store/lowdb-store.js')>('src/store/lowdb-store.js');
+const { snapshotChunks } = await importBuilt<typeof import('../src/store/snapshot.js')>('src/store/snapshot.js');
 
 /** The shipped mappings; PUENTE_BENCH_MAPPINGS points elsewhere (a copy) while mapping files are being edited. */
 const MAPPINGS_DIR = process.env.PUENTE_BENCH_MAPPINGS ?? path.resolve(import.meta.dirname, '../mappings');
@@ -205,13 +211,14 @@ async function measureCompaction(data: StoreData, probeFile: string): Promise<Co
 class MemoryInboxStore {
   private readonly byDedupeKey = new Map<string, EventRecord>();
 
-  async recordEvent(event: NewEvent): Promise<RecordedEvent> {
+  async recordEvent(event: NewEvent, options: { payloadText?: string } = {}): Promise<RecordedEvent> {
     const existing = this.byDedupeKey.get(event.dedupeKey);
     if (existing) {
       existing.deliveries += 1;
       return { id: existing.id, status: existing.status, event: existing, duplicate: true };
     }
-    const record: EventRecord = { ...event, id: newId('evt'), status: event.status ?? 'received', documentIds: [], deliveries: 1, updatedAt: event.receivedAt };
+    // A payload given as text is kept as that text (not parsed: this store never reads payloads).
+    const record: EventRecord = { ...event, payload: options.payloadText ?? event.payload, id: newId('evt'), status: event.status ?? 'received', documentIds: [], deliveries: 1, updatedAt: event.receivedAt };
     this.byDedupeKey.set(event.dedupeKey, record);
     return { id: record.id, status: record.status, event: record, duplicate: false };
   }
