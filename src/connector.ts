@@ -64,8 +64,9 @@ export interface SourceEvent {
   needsCompletion?: boolean;
   payload: unknown;
   /**
-   * The JSON text `payload` was parsed from, when the source has one that `JSON.parse` turns into exactly
-   * `payload`: the inbox hands it to the store, which then need not serialise the payload again.
+   * The payload as JSON text, when the source has it: `JSON.parse(payloadText)` is exactly `payload`.
+   * The inbox stores this text instead of the payload, which the source may then parse only when someone
+   * reads `payload`.
    */
   payloadText?: string;
 }

@@ -9,6 +9,7 @@ import type { SourceEvent, SourceEventKind, WebhookRequest, WebhookVerdict } fro
 import { Dec, isDecimalString } from '../../src/domain/money.js';
 import { CustomersDataRequestPayload, CustomersRedactPayload, ShopRedactPayload, type ShopifyAppLifecycleHandler } from './lifecycle.js';
 import { DEFAULT_JSON_LIMITS, readShopifyJson, ShopifyJsonError, type JsonLimits } from './payload-json.js';
+import { scanShopifyBody } from './body-scan.js';
 import { verifyShopifyDelivery } from './verify.js';
 
 export const MAX_WEBHOOK_BODY_BYTES = 2 * 1024 * 1024;
@@ -67,6 +68,9 @@ const KIND_BY_TOPIC: Readonly<Record<string, SourceEventKind>> = {
   ORDERS_CANCELLED: 'order.cancelled',
   REFUNDS_CREATE: 'order.refunded',
 };
+
+/** The top-level members of an order or refund body that route its event (see orderRefFromBody, chargedTotal). */
+const ROUTING_MEMBERS = ['id', 'order_id', 'order_edit', 'created_at', 'updated_at', 'cancelled_at', 'current_total_price', 'total_price', 'refunds', 'transactions', 'test'];
 
 const LIFECYCLE_TOPICS = new Set(['APP_UNINSTALLED', 'CUSTOMERS_REDACT', 'SHOP_REDACT', 'CUSTOMERS_DATA_REQUEST']);
 
@@ -165,6 +169,23 @@ function chargedTotal(body: Record<string, unknown>): string | undefined {
     total = total.plus(returned);
   }
   return total.toFixed();
+}
+
+/** `event.payload` becomes the parse of `text`, made the first time someone reads it. */
+function payloadParsedOnRead(event: SourceEvent, text: string): void {
+  let payload: unknown;
+  let parsed = false;
+  Object.defineProperty(event, 'payload', {
+    enumerable: true,
+    configurable: true,
+    get: () => {
+      if (!parsed) [payload, parsed] = [JSON.parse(text), true];
+      return payload;
+    },
+    set: (value: unknown) => {
+      [payload, parsed] = [value, true];
+    },
+  });
 }
 
 function resolveApiVersion(requested: string | undefined): ApiVersion {
@@ -302,7 +323,10 @@ export function createShopifyWebhookReceiver(options: ShopifyWebhookReceiverOpti
     }
     if (!kind) return actOnLifecycle(check.topic, rawTopic, shop, rawBody);
 
-    const parsed = parseBody(rawTopic, rawBody);
+    // Most bodies are only scanned: what routes the event is read, the payload itself is parsed when
+    // the pipeline reads the stored event. The others are parsed here, by the rules that decide.
+    const scanned = request.rawBytes && scanShopifyBody(request.rawBytes, ROUTING_MEMBERS, jsonLimits);
+    const parsed = scanned ? { body: scanned.head, bodyText: scanned.text } : parseBody(rawTopic, rawBody);
     if ('refused' in parsed) return parsed.refused;
     const { body, bodyText } = parsed;
 
@@ -315,7 +339,8 @@ export function createShopifyWebhookReceiver(options: ShopifyWebhookReceiverOpti
       topic: rawTopic,
       deliveryId: check.eventId ?? check.webhookId,
       orderId: ref.orderId,
-      payload: body,
+      // A scanned body's payload is parsed when read (payloadParsedOnRead below).
+      payload: scanned ? undefined : body,
       ...(bodyText !== undefined ? { payloadText: bodyText } : {}),
       webhookId: check.webhookId,
       apiVersion: check.apiVersion,
@@ -336,6 +361,7 @@ export function createShopifyWebhookReceiver(options: ShopifyWebhookReceiverOpti
     if (check.eventId) event.eventId = check.eventId;
     const occurredAt = timestamp(check.triggeredAt) ?? ref.bodyTimestamp;
     if (occurredAt) event.occurredAt = occurredAt;
+    if (scanned) payloadParsedOnRead(event, scanned.text);
     return { ok: true, events: [event] };
   }
 

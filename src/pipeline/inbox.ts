@@ -40,7 +40,8 @@ export class Inbox {
           ...(event.decidedDocument ? { decidedDocument: event.decidedDocument } : {}),
           ...(event.needsCompletion ? { needsCompletion: true } : {}),
           receivedAt,
-          payload: event.payload,
+          // With its text at hand the payload is not read here: a source may parse it only when read.
+          payload: event.payloadText === undefined ? event.payload : undefined,
           status: connection ? 'received' : 'unroutable',
         };
         // A source parses its payload for this delivery alone, and nothing touches it after the inbox.

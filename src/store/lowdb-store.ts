@@ -471,22 +471,23 @@ function readableCopy<T extends object>(record: T): T {
 /**
  * The input as the store keeps it, and a JSON text of it. Input handed over (the caller never touches
  * it again) is kept as it is when it is plain JSON data — exactly what parsing its text back would
- * give — instead of being parsed back from the text; a payload handed over with the text it was parsed
- * from is plain JSON data by that very fact, and that text is its part of the record's text.
+ * give — instead of being parsed back from the text. A payload given as text is held as that text (and
+ * is that text's part of the record's text), unless the text spans lines.
  */
 function inputAsStored(
   field: string,
   input: object,
   { handedOver = false, payloadText }: { handedOver?: boolean; payloadText?: string | undefined },
 ): { inputText: string; stored: Record<string, unknown> } {
-  // A text that spans lines (whitespace between tokens) would break the one-commit-per-line log.
-  if (handedOver && payloadText !== undefined && Object.hasOwn(input, 'payload') && !LINE_BREAK.test(payloadText)) {
-    const { payload: _parsed, ...rest } = input as Record<string, unknown>;
+  if (payloadText !== undefined) {
+    const { payload: _notRead, ...rest } = input as Record<string, unknown>;
+    // A text that spans lines (whitespace between tokens) would break the one-commit-per-line log.
+    if (LINE_BREAK.test(payloadText)) return inputAsStored(field, { ...rest, payload: JSON.parse(payloadText) as unknown }, { handedOver });
     const restText = jsonText(field, rest);
-    const restStored = isPlainJson(rest, 0) ? rest : (JSON.parse(restText) as Record<string, unknown>);
+    const restStored = handedOver && isPlainJson(rest, 0) ? rest : (JSON.parse(restText) as Record<string, unknown>);
     const inputText = restText === '{}' ? `{"payload":${payloadText}}` : `${restText.slice(0, -1)},"payload":${payloadText}}`;
-    // The parsed payload is not kept: it dies young, where a hot set of parsed payloads is most of what
-    // the garbage collector copies and walks.
+    // The payload is not kept parsed: a hot set of parsed payloads is most of what the garbage collector
+    // copies and walks. It is parsed when the record is read (readableCopy).
     return { inputText, stored: { ...restStored, payload: new PayloadText(payloadText) } };
   }
   const inputText = jsonText(field, input);

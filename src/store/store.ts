@@ -260,8 +260,8 @@ export interface RecordEventOptions {
    */
   handOver?: boolean;
   /**
-   * With `handOver`: the JSON text the payload was parsed from — `JSON.parse(payloadText)` gives exactly
-   * `event.payload` — so a store may write it instead of serialising the payload again.
+   * The event's payload as JSON text: when given, the payload stored is `JSON.parse(payloadText)` and
+   * `event.payload` is not read. A store may keep and write the text as it is.
    */
   payloadText?: string;
 }

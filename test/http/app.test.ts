@@ -169,10 +169,10 @@ describe('webhooks', () => {
     const writing = new Promise<void>((resolve) => (writeStarted = resolve));
     // The inbox's store write is held until the test lets it finish.
     await start((store) => ({
-      recordEvent: async (event: Parameters<Store['recordEvent']>[0]) => {
+      recordEvent: async (...args: Parameters<Store['recordEvent']>) => {
         writeStarted();
         await writeMayFinish;
-        return store.recordEvent(event);
+        return store.recordEvent(...args);
       },
     }) as unknown as Store);
 

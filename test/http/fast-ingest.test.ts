@@ -142,10 +142,10 @@ describe.each<Door>(['front door', 'express routes'])('webhooks through the %s',
     let writeStarted!: () => void;
     const writing = new Promise<void>((resolve) => (writeStarted = resolve));
     const run = await start(door, (store) => ({
-      recordEvent: async (event: Parameters<Store['recordEvent']>[0]) => {
+      recordEvent: async (...args: Parameters<Store['recordEvent']>) => {
         writeStarted();
         await writeMayFinish;
-        return store.recordEvent(event);
+        return store.recordEvent(...args);
       },
     }) as unknown as Store);
 

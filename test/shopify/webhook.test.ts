@@ -163,6 +163,36 @@ describe('Shopify webhook receiver: accepted deliveries', () => {
   });
 });
 
+describe('Shopify webhook receiver: bodies handed over as bytes (as both HTTP doors do)', () => {
+  const samples = ['order-paid.json', 'refund-partial.json', 'order-cancelled.json', 'order-paid-final-consumer.json'].map((file) =>
+    readFileSync(new URL(`../../connectors/shopify/samples/${file}`, import.meta.url), 'utf8'),
+  );
+  const topics = ['orders/paid', 'refunds/create', 'orders/cancelled', 'orders/paid'];
+
+  it('makes the same events, payload and payload text included, whether the body is scanned or parsed', async () => {
+    // The last body has an id written 5.0: the scan leaves it to the exact parser.
+    const cases = [...samples.map((body, i) => [topics[i]!, body] as const), ['orders/paid', BIG_ORDER] as const, ['orders/paid', '{"id":42,"customer":{"id":5.0}}'] as const];
+    for (const [topic, body] of cases) {
+      const request = signed(topic, body, { eventId: 'ev-same' });
+      const [fromText] = events(await receiver.receive(request));
+      const [fromBytes] = events(await receiver.receive({ ...request, rawBytes: Buffer.from(body) }));
+      // Only the text may differ: a body the fast parse leaves to the exact parser has none.
+      const { payloadText: scannedText, ...scanned } = fromBytes!;
+      const { payloadText: _parsedText, ...parsed } = fromText!;
+      expect(scanned).toStrictEqual(parsed);
+      if (scannedText !== undefined) expect(JSON.parse(scannedText)).toStrictEqual(fromText!.payload);
+      if (!body.includes('5.0')) expect(scannedText).toBeDefined();
+    }
+  });
+
+  it('a payload parsed when read can still be replaced', async () => {
+    const [event] = events(await receiver.receive({ ...signed('orders/paid', BIG_ORDER), rawBytes: Buffer.from(BIG_ORDER) }));
+    expect((event!.payload as { id: string }).id).toBe('5678901234567890123');
+    event!.payload = { id: 'replaced' };
+    expect(event!.payload).toEqual({ id: 'replaced' });
+  });
+});
+
 describe('Shopify webhook receiver: rejected deliveries', () => {
   it('answers 401 to a tampered body', async () => {
     const request = signed('orders/paid', BIG_ORDER);

@@ -243,12 +243,12 @@ export function storeConformanceBattery(name: string, makeStore: StoreFactory): 
         expect((await restart().then((s) => s.getEvent(id)))!.payload).toEqual(payload);
       });
 
-      it('an event handed over with the text its payload was parsed from reads back the same after a restart, whatever the layout of that text', async () => {
+      it('an event whose payload is given as JSON text stores that text\'s value, reads back the same after a restart, whatever the layout of that text', async () => {
         const texts = ['{"id":"5678901234567890123","line_items":[{"id":"1","price":"10.00"}],"note":null}', '{\n  "id": "7",\r\n  "tags": ["a", "b"]\n}'];
         for (const payloadText of texts) {
-          const payload = JSON.parse(payloadText) as unknown;
-          const input = sampleEvent({ payload });
-          const { id } = await store.recordEvent(input, { handOver: true, payloadText });
+          // The text is the payload: `payload` itself is not read.
+          const input = sampleEvent({ payload: undefined });
+          const { id } = await store.recordEvent(input, { handOver: payloadText === texts[0], payloadText });
           const expected = JSON.parse(payloadText) as unknown;
           expect((await store.getEvent(id))!.payload).toStrictEqual(expected);
           expect((await store.listEvents({ orderId: input.orderId })).find((e) => e.id === id)!.payload).toStrictEqual(expected);

@@ -179,7 +179,7 @@ describe('LowdbStore group commit', () => {
     expect(text).toBe(JSON.stringify(JSON.parse(text)));
   });
 
-  it('writes the text a handed-over payload was parsed from as it is, rather than serialising the payload again', async () => {
+  it('writes a payload given as text as it is, rather than serialising the payload again', async () => {
     const dataDir = await tempDataDir();
     const store = await openStore({ dataDir });
     const payloadText = '{"id": "5678901234567890123", "note": "spaced as received"}';
