@@ -11,9 +11,9 @@
  *
  * It vouches for nothing it is unsure of — any syntax error, a limit passed, an escape in a key, an id
  * written as `5.0`, an integer a double cannot hold — and answers `undefined`; the caller then parses
- * the text with `readShopifyJson`, which decides and says what is wrong, and where.
+ * the text with `parseShopifyJson`, which decides and says what is wrong, and where.
  */
-import { DEFAULT_JSON_LIMITS, readShopifyJson, type JsonLimits } from './payload-json.js';
+import { DEFAULT_JSON_LIMITS, parseShopifyJson, type JsonLimits } from './payload-json.js';
 
 export interface ScannedBody {
   /** The body with its id integers quoted; `JSON.parse(text)` is the payload, ids as strings. */
@@ -277,6 +277,6 @@ export function scanShopifyBody(bytes: Uint8Array, headKeys: readonly string[], 
   const members: string[] = [];
   for (let i = 0; i < scan.headSpans.length; i += 2) members.push(source.toString('utf8', scan.headSpans[i], scan.headSpans[i + 1]));
   // A handful of small members, read by the same rules as the whole body.
-  const head = readShopifyJson(`{${members.join(',')}}`, limits).value as Record<string, unknown>;
+  const head = parseShopifyJson(`{${members.join(',')}}`, limits) as Record<string, unknown>;
   return { text, head };
 }

@@ -315,95 +315,11 @@ class Parser {
   }
 }
 
-/** A parsed body, with a JSON text that `JSON.parse` turns into exactly that value when there is one at hand. */
-export interface ShopifyJsonDocument {
-  value: unknown;
-  /**
-   * The body's text with its id integers quoted — what `value` was parsed from, so `JSON.parse(text)`
-   * gives `value` exactly — when the fast path read it; undefined when the exact parser did.
-   */
-  text: string | undefined;
-}
-
 /**
- * Parses a Shopify webhook body. Ids come back as strings (see the module comment);
- * throws ShopifyJsonError with the reason, the JSON path and the character offset.
- *
- * Most bodies take a fast path: their id integers are quoted in the text itself, the native
- * `JSON.parse` (twice as fast as the parser below) reads the result, and one walk checks the limits and
- * that no other integer was rounded. That text is handed on with the value, so whoever stores the body
- * need not serialise it again. Whatever that path cannot vouch for is parsed by the exact parser, which
- * then decides: a syntax error or a limit (for its precise message), an integer past 2^53 outside an id
- * (already rounded by `JSON.parse`), and a body where an id might be written in a form the quoting cannot
- * read (`5.0`, `5e0`, `-0`, or any `\u` escape, which could spell a key). One difference is left, on
- * bodies no store sends: with a key repeated in one object, JSON.parse keeps the last value, and the
- * limits are checked on that value only.
+ * Parses a Shopify body token by token. Ids come back as strings (see the module comment); throws
+ * ShopifyJsonError with the reason, the JSON path and the character offset. On the acknowledgement path
+ * most webhook bodies are not parsed at all but scanned (body-scan.ts), which must agree with this.
  */
-export function readShopifyJson(text: string, limits: JsonLimits = DEFAULT_JSON_LIMITS): ShopifyJsonDocument {
-  if (!text.includes('\\u') && !ODD_ID_NUMBER.test(text) && !ODD_ID_LIST.test(text)) {
-    const quoted = withIdsQuoted(text);
-    let value: unknown = UNSURE;
-    try {
-      value = JSON.parse(quoted);
-    } catch {
-      // The exact parser says what is wrong, and where.
-    }
-    if (value !== UNSURE && nothingRoundedWithin(value, 1, limits)) return { value, text: quoted };
-  }
-  return { value: parseShopifyJsonExactly(text, limits), text: undefined };
-}
-
-/** The body's value alone; see readShopifyJson. */
 export function parseShopifyJson(text: string, limits: JsonLimits = DEFAULT_JSON_LIMITS): unknown {
-  return readShopifyJson(text, limits).value;
-}
-
-/** The exact parser alone, token by token: what the fast path must always agree with. */
-export function parseShopifyJsonExactly(text: string, limits: JsonLimits = DEFAULT_JSON_LIMITS): unknown {
   return new Parser(text, limits).parseDocument();
-}
-
-/** An id key's value written as a number with a fraction or an exponent, or as -0 (false alarms only cost the exact parse). */
-const ODD_ID_NUMBER = /(?:"id"|_id")\s*:\s*-?\d+[.eE]|(?:"id"|_id")\s*:\s*-0(?![\d.eE])/;
-/**
- * The same inside an `_ids` list — read up to its first `]`, so a list holding anything but numbers (a
- * string or a nested array, where a `]` could come early) counts as odd too.
- */
-const ODD_ID_LIST = /_ids"\s*:\s*\[[^\]]*?(?:\d[.eE]|-0(?![\d.eE])|[["])/;
-
-const UNSURE = Symbol('unsure');
-
-/**
- * A whole JSON integer token under a key `id` or `…_id`. `"id"` must open a key (after `{` or `,`): a `"` right after
- * a backslash belongs to a longer key such as `x\"id`. A `_id"` always ends a string, since a `"`
- * after `d` is not escaped. Quoting a match that a string holds (in a body that is not valid JSON
- * anyway) leaves a bare digit after a string, so the native parse refuses it and the exact parser speaks.
- */
-const ID_INTEGER = /([{,]\s*"id"|_id")(\s*:\s*)(-?(?:0|[1-9]\d*))(?![\d.eE])/g;
-/** An `…_ids` list; ODD_ID_LIST has made sure it holds nothing but integers (and literals). */
-const ID_LIST = /(_ids"\s*:\s*\[)([^\]]*)\]/g;
-/** A whole JSON integer token (`01` is none: quoted it would pass as a string where the exact parser refuses it). */
-const INTEGER = /-?(?:0|[1-9]\d*)(?![\d.eE])/g;
-
-function withIdsQuoted(text: string): string {
-  return text
-    .replace(ID_INTEGER, '$1$2"$3"')
-    .replace(ID_LIST, (_list, head: string, items: string) => `${head}${items.replace(INTEGER, '"$&"')}]`);
-}
-
-/**
- * Whether a natively parsed value is what the exact parser gives for the same quoted text: within the
- * limits, and no integer rounded (the exact parser keeps those digit for digit, as a string).
- */
-function nothingRoundedWithin(value: unknown, depth: number, limits: JsonLimits): boolean {
-  if (typeof value === 'number') return !Number.isInteger(value) || Number.isSafeInteger(value);
-  if (typeof value !== 'object' || value === null) return true;
-  if (depth > limits.maxDepth) return false;
-  if (Array.isArray(value)) {
-    if (value.length > limits.maxArrayLength) return false;
-    for (let i = 0; i < value.length; i++) if (!nothingRoundedWithin(value[i], depth + 1, limits)) return false;
-    return true;
-  }
-  for (const member in value) if (!nothingRoundedWithin((value as Record<string, unknown>)[member], depth + 1, limits)) return false;
-  return true;
 }

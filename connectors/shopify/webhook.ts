@@ -8,7 +8,7 @@ import { ApiVersion, LogSeverity, shopifyApi } from '@shopify/shopify-api';
 import type { SourceEvent, SourceEventKind, WebhookRequest, WebhookVerdict } from '../../src/connector.js';
 import { Dec, isDecimalString } from '../../src/domain/money.js';
 import { CustomersDataRequestPayload, CustomersRedactPayload, ShopRedactPayload, type ShopifyAppLifecycleHandler } from './lifecycle.js';
-import { DEFAULT_JSON_LIMITS, readShopifyJson, ShopifyJsonError, type JsonLimits } from './payload-json.js';
+import { DEFAULT_JSON_LIMITS, parseShopifyJson, ShopifyJsonError, type JsonLimits } from './payload-json.js';
 import { scanShopifyBody } from './body-scan.js';
 import { verifyShopifyDelivery } from './verify.js';
 
@@ -220,20 +220,16 @@ export function createShopifyWebhookReceiver(options: ShopifyWebhookReceiverOpti
     logger: { level: LogSeverity.Error },
   });
 
-  /**
-   * The body as an object with exact ids (and, when the parse has it, the JSON text it was read from),
-   * or the 400 that says why it is not one.
-   */
-  function parseBody(rawTopic: string, rawBody: string): { body: Record<string, unknown>; bodyText: string | undefined } | { refused: Verdict } {
-    let document;
+  /** The body as an object with exact ids, or the 400 that says why it is not one. */
+  function parseBody(rawTopic: string, rawBody: string): { body: Record<string, unknown> } | { refused: Verdict } {
+    let body: unknown;
     try {
-      document = readShopifyJson(rawBody, jsonLimits);
+      body = parseShopifyJson(rawBody, jsonLimits);
     } catch (error) {
       if (error instanceof ShopifyJsonError) return { refused: reject(400, `Webhook body is not acceptable JSON: ${error.message}`) };
       throw error;
     }
-    const body = document.value;
-    return isRecord(body) ? { body, bodyText: document.text } : { refused: reject(400, `${rawTopic} body must be a JSON object`) };
+    return isRecord(body) ? { body } : { refused: reject(400, `${rawTopic} body must be a JSON object`) };
   }
 
   /**
@@ -325,10 +321,10 @@ export function createShopifyWebhookReceiver(options: ShopifyWebhookReceiverOpti
 
     // Most bodies are only scanned: what routes the event is read, the payload itself is parsed when
     // the pipeline reads the stored event. The others are parsed here, by the rules that decide.
-    const scanned = request.rawBytes && scanShopifyBody(request.rawBytes, ROUTING_MEMBERS, jsonLimits);
-    const parsed = scanned ? { body: scanned.head, bodyText: scanned.text } : parseBody(rawTopic, rawBody);
+    const scanned = scanShopifyBody(request.rawBytes ?? Buffer.from(rawBody, 'utf8'), ROUTING_MEMBERS, jsonLimits);
+    const parsed = scanned ? { body: scanned.head } : parseBody(rawTopic, rawBody);
     if ('refused' in parsed) return parsed.refused;
-    const { body, bodyText } = parsed;
+    const { body } = parsed;
 
     const ref = orderRefFromBody(rawTopic, kind, body);
     if (typeof ref === 'string') return reject(400, ref);
@@ -341,7 +337,7 @@ export function createShopifyWebhookReceiver(options: ShopifyWebhookReceiverOpti
       orderId: ref.orderId,
       // A scanned body's payload is parsed when read (payloadParsedOnRead below).
       payload: scanned ? undefined : body,
-      ...(bodyText !== undefined ? { payloadText: bodyText } : {}),
+      ...(scanned ? { payloadText: scanned.text } : {}),
       webhookId: check.webhookId,
       apiVersion: check.apiVersion,
     };
