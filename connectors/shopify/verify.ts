@@ -50,16 +50,16 @@ function sameSignature(expected: string, presented: string): boolean {
 }
 
 /**
- * `headers` must have lower-case names (Node's IncomingMessage does). `rawBytes`, when given, are the
- * bytes `rawBody` was decoded from: the HMAC is computed over them instead of encoding the text again.
+ * `body` is the bytes received, or their text (encoded as UTF-8 for the HMAC): the bytes when the HTTP
+ * door has them, since a text decoded from bytes that are not UTF-8 does not encode back to them.
+ * `headers` must have lower-case names (Node's IncomingMessage does).
  */
-export function verifyShopifyDelivery(rawBody: string, headers: Headers, apiSecretKey: string, rawBytes?: Buffer): DeliveryCheck {
+export function verifyShopifyDelivery(body: string | Buffer, headers: Headers, apiSecretKey: string): DeliveryCheck {
   const webhookType: DeliveryType = header(headers, ShopifyEventsHeader.Hmac) ? 'events' : 'webhooks';
-  if (!rawBody.length) return { valid: false, reason: 'missing_body' };
+  if (!body.length) return { valid: false, reason: 'missing_body' };
   const hmac = header(headers, webhookType === 'events' ? ShopifyEventsHeader.Hmac : ShopifyHeader.Hmac);
   if (!hmac) return { valid: false, reason: 'missing_hmac' };
-  const signer = createHmac('sha256', apiSecretKey);
-  const expected = (rawBytes ? signer.update(rawBytes) : signer.update(rawBody, 'utf8')).digest('base64');
+  const expected = createHmac('sha256', apiSecretKey).update(body).digest('base64');
   if (!sameSignature(expected, hmac)) return { valid: false, reason: 'invalid_hmac' };
 
   const names =

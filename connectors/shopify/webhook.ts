@@ -278,17 +278,18 @@ export function createShopifyWebhookReceiver(options: ShopifyWebhookReceiverOpti
   }
 
   async function receive(request: WebhookRequest): Promise<Verdict> {
-    const { rawBody } = request;
-    if (typeof rawBody !== 'string') {
+    // The bytes, when the HTTP door has them, are what is read: the text is decoded only if needed.
+    const { rawBytes } = request;
+    if (!rawBytes && typeof request.rawBody !== 'string') {
       return reject(400, 'Webhook body was not received as raw text; the route must read it with express.text({ type: "*/*" })');
     }
-    const bodyBytes = request.rawBytes?.length ?? Buffer.byteLength(rawBody, 'utf8');
+    const bodyBytes = rawBytes?.length ?? Buffer.byteLength(request.rawBody, 'utf8');
     if (bodyBytes > maxBodyBytes) {
       return reject(413, `Webhook body is ${bodyBytes} bytes; the limit is ${maxBodyBytes} bytes`);
     }
 
     const headers = cleanHeaders(request.headers);
-    const check = verifyShopifyDelivery(rawBody, headers, options.apiSecretKey, request.rawBytes);
+    const check = verifyShopifyDelivery(rawBytes ?? request.rawBody, headers, options.apiSecretKey);
 
     if (!check.valid) {
       switch (check.reason) {
@@ -317,12 +318,12 @@ export function createShopifyWebhookReceiver(options: ShopifyWebhookReceiverOpti
     if (!shop) {
       return reject(400, 'X-Shopify-Shop-Domain is not a Shopify shop domain (expected something.myshopify.com)');
     }
-    if (!kind) return actOnLifecycle(check.topic, rawTopic, shop, rawBody);
+    if (!kind) return actOnLifecycle(check.topic, rawTopic, shop, request.rawBody);
 
     // Most bodies are only scanned: what routes the event is read, the payload itself is parsed when
     // the pipeline reads the stored event. The others are parsed here, by the rules that decide.
-    const scanned = scanShopifyBody(request.rawBytes ?? Buffer.from(rawBody, 'utf8'), ROUTING_MEMBERS, jsonLimits);
-    const parsed = scanned ? { body: scanned.head } : parseBody(rawTopic, rawBody);
+    const scanned = scanShopifyBody(rawBytes ?? Buffer.from(request.rawBody, 'utf8'), ROUTING_MEMBERS, jsonLimits);
+    const parsed = scanned ? { body: scanned.head } : parseBody(rawTopic, request.rawBody);
     if ('refused' in parsed) return parsed.refused;
     const { body } = parsed;
 

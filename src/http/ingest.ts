@@ -11,7 +11,7 @@
  * odd-cased path, a compressed body (express.raw inflates those) — it leaves to express, untouched.
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import { payloadTooLarge, type WebhookAnswer, type WebhookHandler } from './webhooks.js';
+import { deliveryOf, payloadTooLarge, type WebhookAnswer, type WebhookHandler } from './webhooks.js';
 
 /** Handles the request and returns true, or returns false without touching it (express takes it). */
 export type FrontDoor = (req: IncomingMessage, res: ServerResponse) => boolean;
@@ -104,7 +104,7 @@ export function webhookFrontDoor(handle: WebhookHandler, maxBodyBytes: number): 
         return;
       }
       // webhookHandler never rejects: a failure is its 500 answer.
-      respond(res, await handle({ ...path, rawBody: body.toString('utf8'), rawBytes: body, headers: req.headers }));
+      respond(res, await handle(deliveryOf(path, body, req.headers)));
     });
     return true;
   };

@@ -34,6 +34,22 @@ export interface WebhookDelivery {
   headers: IncomingHttpHeaders;
 }
 
+/**
+ * A delivery of these bytes. The text is decoded the first time someone reads it: a receiver that works
+ * on the bytes (Shopify's) never pays for it.
+ */
+export function deliveryOf(path: Pick<WebhookDelivery, 'name' | 'connection'>, rawBytes: Buffer, headers: IncomingHttpHeaders): WebhookDelivery {
+  let rawBody: string | undefined;
+  return {
+    ...path,
+    get rawBody() {
+      return (rawBody ??= rawBytes.toString('utf8'));
+    },
+    rawBytes,
+    headers,
+  };
+}
+
 /** What to answer: an HTTP status and a JSON body. */
 export interface WebhookAnswer {
   status: number;
@@ -102,7 +118,9 @@ export function webhookHandler(deps: WebhookHandlerDeps): WebhookHandler {
   /** `/webhooks/<source>[/<connection>]`: verify, store through the inbox, and only then say 200. */
   async function sourceDelivery(name: string, connector: SourceConnector, delivery: WebhookDelivery): Promise<WebhookAnswer> {
     const verdict = await connector.webhook!.receive({
-      rawBody: delivery.rawBody,
+      get rawBody() {
+        return delivery.rawBody;
+      },
       rawBytes: delivery.rawBytes,
       headers: delivery.headers,
       params: delivery.connection !== undefined ? { connection: delivery.connection } : {},
@@ -148,8 +166,7 @@ export function webhookRoutes(handle: WebhookHandler, maxBodyBytes: number): Rou
     const params = req.params as { source?: string; target?: string; connection?: string };
     const name = (params.source ?? params.target)!;
     const rawBytes = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const delivery = { name, ...(params.connection !== undefined ? { connection: params.connection } : {}), rawBody: rawBytes.toString('utf8'), rawBytes, headers: req.headers };
-    send(res, await handle(delivery));
+    send(res, await handle(deliveryOf({ name, ...(params.connection !== undefined ? { connection: params.connection } : {}) }, rawBytes, req.headers)));
   };
   // Sources (/webhooks/shopify), sources whose secret is per connection (/webhooks/woocommerce/<connection
   // id>), and invoicing APIs that call back (/webhooks/<target>/<connection id>). A two-segment path

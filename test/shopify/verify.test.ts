@@ -95,8 +95,8 @@ describe('verifyShopifyDelivery', () => {
     const text = bytes.toString('utf8');
     const overBytes = createHmac('sha256', SECRET).update(bytes).digest('base64');
     const headers = { 'x-shopify-topic': 'orders/paid', 'x-shopify-shop-domain': 'a.myshopify.com', 'x-shopify-api-version': '2026-01', 'x-shopify-webhook-id': 'w', 'x-shopify-hmac-sha256': overBytes };
-    expect(verifyShopifyDelivery(text, headers, SECRET, bytes).valid).toBe(true);
+    expect(verifyShopifyDelivery(bytes, headers, SECRET).valid).toBe(true);
     expect(verifyShopifyDelivery(text, headers, SECRET)).toEqual({ valid: false, reason: 'invalid_hmac' });
-    expect(verifyShopifyDelivery(text, { ...headers, 'x-shopify-hmac-sha256': sign(text, SECRET) }, SECRET, bytes)).toEqual({ valid: false, reason: 'invalid_hmac' });
+    expect(verifyShopifyDelivery(bytes, { ...headers, 'x-shopify-hmac-sha256': sign(text, SECRET) }, SECRET)).toEqual({ valid: false, reason: 'invalid_hmac' });
   });
 });
