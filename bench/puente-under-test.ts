@@ -241,7 +241,7 @@ export interface HttpPathOnly {
 
 /**
  * Puente's own HTTP layer (the front door and express, the Shopify receiver with its HMAC check and
- * id-safe JSON parse, the Inbox with its routing and log line) over the in-memory inbox store above, to
+ * body scan, the Inbox with its routing and log line) over the in-memory inbox store above, to
  * show what the acknowledgement path costs without the durable write. Connections come from a real
  * start. `door: 'express'` serves the express app alone (no front door), to compare the two.
  */

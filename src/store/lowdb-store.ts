@@ -1421,7 +1421,8 @@ export class LowdbStore implements Store {
    * A record's JSON text, for its commit line and for every snapshot while it stays as it is: records
    * are never mutated, so the text made once stays true, and a compaction copies texts instead of
    * stringifying the whole hot set again (it was the largest cost of ingest). The price is memory: the
-   * hot set is held as objects and as text (the text goes with the object when it is replaced or archived).
+   * hot set is held as objects and as text — except payloads given as text, held as that text only
+   * (the text goes with the object when it is replaced or archived).
    */
   private textOf(record: object): string {
     let text = this.recordText.get(record);
