@@ -278,18 +278,18 @@ export function createShopifyWebhookReceiver(options: ShopifyWebhookReceiverOpti
   }
 
   async function receive(request: WebhookRequest): Promise<Verdict> {
-    // The bytes, when the HTTP door has them, are what is read: the text is decoded only if needed.
-    const { rawBytes } = request;
-    if (!rawBytes && typeof request.rawBody !== 'string') {
+    // The bytes, as the HTTP doors hand them over, are what is verified and read: the text is decoded
+    // only for the bodies that need parsing.
+    if (!request.rawBytes && typeof request.rawBody !== 'string') {
       return reject(400, 'Webhook body was not received as raw text; the route must read it with express.text({ type: "*/*" })');
     }
-    const bodyBytes = rawBytes?.length ?? Buffer.byteLength(request.rawBody, 'utf8');
-    if (bodyBytes > maxBodyBytes) {
-      return reject(413, `Webhook body is ${bodyBytes} bytes; the limit is ${maxBodyBytes} bytes`);
+    const bytes = request.rawBytes ?? Buffer.from(request.rawBody, 'utf8');
+    if (bytes.length > maxBodyBytes) {
+      return reject(413, `Webhook body is ${bytes.length} bytes; the limit is ${maxBodyBytes} bytes`);
     }
 
     const headers = cleanHeaders(request.headers);
-    const check = verifyShopifyDelivery(rawBytes ?? request.rawBody, headers, options.apiSecretKey);
+    const check = verifyShopifyDelivery(bytes, headers, options.apiSecretKey);
 
     if (!check.valid) {
       switch (check.reason) {
@@ -322,7 +322,7 @@ export function createShopifyWebhookReceiver(options: ShopifyWebhookReceiverOpti
 
     // Most bodies are only scanned: what routes the event is read, the payload itself is parsed when
     // the pipeline reads the stored event. The others are parsed here, by the rules that decide.
-    const scanned = scanShopifyBody(rawBytes ?? Buffer.from(request.rawBody, 'utf8'), ROUTING_MEMBERS, jsonLimits);
+    const scanned = scanShopifyBody(bytes, ROUTING_MEMBERS, jsonLimits);
     const parsed = scanned ? { body: scanned.head } : parseBody(rawTopic, request.rawBody);
     if ('refused' in parsed) return parsed.refused;
     const { body } = parsed;

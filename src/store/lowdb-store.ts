@@ -457,8 +457,12 @@ function recordJson(record: object): string {
   const payload = (record as { payload?: unknown }).payload;
   if (!(payload instanceof PayloadText)) return JSON.stringify(record);
   const { payload: _text, ...rest } = record as Record<string, unknown>;
-  const restText = JSON.stringify(rest);
-  return restText === '{}' ? `{"payload":${payload.text}}` : `${restText.slice(0, -1)},"payload":${payload.text}}`;
+  return withPayloadText(JSON.stringify(rest), payload.text);
+}
+
+/** The text of an object, `objectText`, with a last member `payload` whose text is `payloadText`. */
+function withPayloadText(objectText: string, payloadText: string): string {
+  return objectText === '{}' ? `{"payload":${payloadText}}` : `${objectText.slice(0, -1)},"payload":${payloadText}}`;
 }
 
 /** The caller's copy of a stored record: a payload held as text is parsed into the copy. */
@@ -485,7 +489,7 @@ function inputAsStored(
     if (LINE_BREAK.test(payloadText)) return inputAsStored(field, { ...rest, payload: JSON.parse(payloadText) as unknown }, { handedOver });
     const restText = jsonText(field, rest);
     const restStored = handedOver && isPlainJson(rest, 0) ? rest : (JSON.parse(restText) as Record<string, unknown>);
-    const inputText = restText === '{}' ? `{"payload":${payloadText}}` : `${restText.slice(0, -1)},"payload":${payloadText}}`;
+    const inputText = withPayloadText(restText, payloadText);
     // The payload is not kept parsed: a hot set of parsed payloads is most of what the garbage collector
     // copies and walks. It is parsed when the record is read (readableCopy).
     return { inputText, stored: { ...restStored, payload: new PayloadText(payloadText) } };
