@@ -192,7 +192,8 @@ class BodyScan {
       if (!isDigit(bytes[pos])) throw UNSURE;
       while (isDigit(bytes[pos])) pos++;
     }
-    if (bytes[pos] === LOWER_E || bytes[pos] === UPPER_E) {
+    const exponent = bytes[pos] === LOWER_E || bytes[pos] === UPPER_E;
+    if (exponent) {
       pos++;
       if (bytes[pos] === PLUS || bytes[pos] === MINUS) pos++;
       if (!isDigit(bytes[pos])) throw UNSURE;
@@ -204,9 +205,13 @@ class BodyScan {
       // `5.0` or `5e0` under an id: the exact parser reads a number there, not the text.
       if (!integer) throw UNSURE;
       this.idSpans.push(start, pos);
-    } else if (integer && pos - start >= SAFE_DIGITS && !Number.isSafeInteger(Number(latin1(bytes, start, pos)))) {
-      throw UNSURE;
+      return;
     }
+    // Only a number JSON writes back as it reads may stay in the text the store keeps: not an integer a
+    // double cannot hold, not one past the doubles (1e400), not -0 (either would read differently once
+    // the record is written again). Only a negative, a long or an exponent form can be one of those.
+    const suspect = bytes[start] === MINUS || exponent || pos - start >= SAFE_DIGITS;
+    if (suspect && !isPlainNumber(Number(latin1(bytes, start, pos)), integer)) throw UNSURE;
   }
 
   private isHeadKey(start: number, end: number): boolean {
@@ -226,6 +231,10 @@ function keyKind(bytes: Uint8Array, start: number, end: number): Key {
   if (length >= 2 && bytes[end - 1] === LOWER_D && bytes[end - 2] === LOWER_I && (length === 2 || bytes[end - 3] === UNDERSCORE)) return Key.Id;
   if (length >= 4 && bytes[end - 1] === LOWER_S && bytes[end - 2] === LOWER_D && bytes[end - 3] === LOWER_I && bytes[end - 4] === UNDERSCORE) return Key.IdList;
   return Key.Other;
+}
+
+function isPlainNumber(value: number, integer: boolean): boolean {
+  return Number.isFinite(value) && !Object.is(value, -0) && (!integer || Number.isSafeInteger(value));
 }
 
 function isDigit(c: number | undefined): boolean {

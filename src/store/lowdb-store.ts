@@ -510,7 +510,7 @@ const MAX_HANDED_OVER_DEPTH = 100;
 
 /**
  * Whether `value` is what JSON.parse could have returned: plain objects and arrays (no holes), strings,
- * finite numbers, booleans and null — so it and its JSON text say exactly the same thing.
+ * finite numbers but -0, booleans and null — so it and its JSON text say exactly the same thing.
  */
 function isPlainJson(value: unknown, depth: number): boolean {
   switch (typeof value) {
@@ -518,7 +518,8 @@ function isPlainJson(value: unknown, depth: number): boolean {
     case 'boolean':
       return true;
     case 'number':
-      return Number.isFinite(value);
+      // JSON writes -0 as 0 and a non-finite number as null: neither reads back as it is.
+      return Number.isFinite(value) && !Object.is(value, -0);
     case 'object': {
       if (value === null) return true;
       if (depth >= MAX_HANDED_OVER_DEPTH) return false;

@@ -37,6 +37,8 @@ describe('scanShopifyBody', () => {
     ['an id written with a fraction', '{"id": 5.0}'],
     ['an id written with an exponent', '{"order_id": 5e0}'],
     ['an integer a double cannot hold', '{"weight": 9007199254740993}'],
+    ['a number past the doubles, which JSON would write back as null', '{"weight": 1e400}'],
+    ['-0, which JSON would write back as 0', '{"delta": -0.0}'],
     ['a top-level array', '[1]'],
     ['malformed JSON', '{"id": 1,}'],
     ['a number with a leading zero', '{"n": 01}'],

@@ -266,10 +266,20 @@ export function storeConformanceBattery(name: string, makeStore: StoreFactory): 
 
       it('an event handed over that is not plain JSON data is stored as its JSON text says, as without handing over', async () => {
         const at = new Date('2026-03-01T12:00:00.000Z');
-        const { id } = await store.recordEvent(sampleEvent({ payload: { at, dropped: undefined, list: [1, 2] } }), { handOver: true });
-        const expected = { at: '2026-03-01T12:00:00.000Z', list: [1, 2] };
-        expect((await store.getEvent(id))!.payload).toStrictEqual(expected);
-        expect((await restart().then((s) => s.getEvent(id)))!.payload).toStrictEqual(expected);
+        // Each payload is wrong in one way only, so each is caught on its own.
+        const cases: [unknown, unknown][] = [
+          [{ at, dropped: undefined, list: [1, 2] }, { at: '2026-03-01T12:00:00.000Z', list: [1, 2] }],
+          [{ weight: Infinity }, { weight: null }],
+          [{ delta: -0 }, { delta: 0 }],
+        ];
+        for (const [payload, expected] of cases) {
+          const { id } = await store.recordEvent(sampleEvent({ payload }), { handOver: true });
+          const before = (await store.getEvent(id))!.payload;
+          const after = (await restart().then((s) => s.getEvent(id)))!.payload;
+          expect([before, after]).toStrictEqual([expected, expected]);
+          // The matcher takes -0 for 0; JSON writes 0, so 0 is what must be read, before and after.
+          if ('delta' in (expected as object)) expect([before, after].map((p) => Object.is((p as { delta: number }).delta, 0))).toEqual([true, true]);
+        }
       });
 
       it('hands out copies: mutating inputs or results does not change the store', async () => {
