@@ -171,7 +171,10 @@ function chargedTotal(body: Record<string, unknown>): string | undefined {
   return total.toFixed();
 }
 
-/** `event.payload` becomes the parse of `text`, made the first time someone reads it. */
+/**
+ * `event.payload` becomes the parse of `text`, made the first time someone reads it. A payload put in
+ * its place no longer has that text, so the text goes.
+ */
 function payloadParsedOnRead(event: SourceEvent, text: string): void {
   let payload: unknown;
   let parsed = false;
@@ -184,6 +187,7 @@ function payloadParsedOnRead(event: SourceEvent, text: string): void {
     },
     set: (value: unknown) => {
       [payload, parsed] = [value, true];
+      delete event.payloadText;
     },
   });
 }

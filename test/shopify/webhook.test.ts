@@ -189,6 +189,8 @@ describe('Shopify webhook receiver: bodies scanned, payloads parsed when read', 
     expect((event!.payload as { id: string }).id).toBe('5678901234567890123');
     event!.payload = { id: 'replaced' };
     expect(event!.payload).toEqual({ id: 'replaced' });
+    // Its text was the old payload's: the inbox must not store that.
+    expect(event!.payloadText).toBeUndefined();
   });
 });
 
