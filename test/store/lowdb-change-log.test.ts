@@ -54,22 +54,29 @@ function snapshotWriter() {
   // One entry per call, at the call (the snapshot is captured then); its text once it is serialised.
   const writes: string[] = [];
   const serialised: Promise<unknown>[] = [];
+  const finished: Promise<void>[] = [];
   let hold: Promise<void> | undefined;
   let failNext = false;
   const writer: ChunkedFileWriter = async (path, chunks) => {
-    const index = writes.push('') - 1;
-    const reading = readAll(chunks);
-    serialised.push(reading);
-    const text = await reading;
-    writes[index] = text;
-    if (failNext) {
-      failNext = false;
-      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    let done!: () => void;
+    finished.push(new Promise<void>((resolve) => (done = resolve)));
+    try {
+      const index = writes.push('') - 1;
+      const reading = readAll(chunks);
+      serialised.push(reading);
+      const text = await reading;
+      writes[index] = text;
+      if (failNext) {
+        failNext = false;
+        throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+      }
+      const waitFor = hold;
+      hold = undefined;
+      if (waitFor) await waitFor;
+      await writeFileDurably(path, text, { backupPath: `${path}.bak` });
+    } finally {
+      done();
     }
-    const waitFor = hold;
-    hold = undefined;
-    if (waitFor) await waitFor;
-    await writeFileDurably(path, text, { backupPath: `${path}.bak` });
   };
   return {
     writer,
@@ -77,6 +84,10 @@ function snapshotWriter() {
     /** Resolves once every snapshot started so far has been serialised into `writes`. */
     async serialised(): Promise<void> {
       await Promise.all(serialised);
+    },
+    /** Resolves once every snapshot started so far is in place on disk (or has failed). */
+    async finished(): Promise<void> {
+      await Promise.all(finished);
     },
     holdNext(): () => void {
       let release!: () => void;
@@ -222,6 +233,8 @@ describe('LowdbStore change log: reopening', () => {
     expect(await logLines(store.logPath)).toHaveLength(2); // header + the 13th commit
     const before = await stateOf(store, ['A', 'B']);
 
+    // The copy is not one instant: made while a snapshot is being renamed into place, it could miss it.
+    await snapshots.finished();
     const afterCrash = await openStore({ dataDir: await crashCopy(dataDir) });
     expect(await stateOf(afterCrash, ['A', 'B'])).toEqual(before);
 
@@ -292,6 +305,7 @@ describe('LowdbStore change log: reopening', () => {
     // The next compaction must write the snapshot before it may retire a log.
     const more = (await store.recordEvent(sampleEvent())).event;
     await store.recordEvent(sampleEvent());
+    await snapshots.finished();
     const afterSecondCrash = await openStore({ dataDir: await crashCopy(dataDir) });
     expect((await afterSecondCrash.listEvents()).map((e) => e.id)).toContain(more.id);
     expect(await afterSecondCrash.listEvents()).toHaveLength(5);
