@@ -9,7 +9,7 @@
  * refused with the reason, and so is a voided document (void.ts): it was set aside for good.
  */
 import type { Logger } from '../log.js';
-import type { DocumentRecord, EventRecord, EventStatus, Store } from '../store/store.js';
+import { DocumentStatusChangedError, type DocumentRecord, type EventRecord, type EventStatus, type Store } from '../store/store.js';
 
 /** The attention kinds the pipeline parks documents with. */
 export const ATTENTION_KINDS = ['mapping', 'domain', 'config', 'numbering', 'rejected', 'auth', 'internal', 'voided_invoice'] as const;
@@ -92,6 +92,10 @@ export class Replayer {
     if (!document) throw new ReplayNotFoundError('document', id);
     if (document.status !== 'needs_attention') throw new ReplayRefusedError(refusal(document));
     const replayed = await this.requeue(document);
+    if (!replayed) {
+      const now = await this.store.getDocument(id);
+      throw new ReplayRefusedError(now ? refusal(now) : `document ${id} changed meanwhile`);
+    }
     this.onReplayed();
     return replayed;
   }
@@ -106,7 +110,8 @@ export class Replayer {
     const documents: ReplayedDocument[] = [];
     for (const documentId of event.documentIds) {
       const document = await this.store.getDocument(documentId);
-      if (document?.status === 'needs_attention') documents.push(await this.requeue(document));
+      const replayed = document?.status === 'needs_attention' ? await this.requeue(document) : undefined;
+      if (replayed) documents.push(replayed);
     }
     let after = event.status;
     if (REEVALUATED_EVENT_STATUSES.includes(event.status)) {
@@ -128,14 +133,27 @@ export class Replayer {
     });
     const chosen = parked.filter((d) => filter.kind === undefined || d.attention?.kind === filter.kind).reverse();
     const replayed: ReplayedDocument[] = [];
-    for (const document of chosen) replayed.push(await this.requeue(document));
+    for (const document of chosen) {
+      const requeued = await this.requeue(document);
+      if (requeued) replayed.push(requeued);
+    }
     if (replayed.length > 0) this.onReplayed();
     return replayed;
   }
 
-  private async requeue(document: DocumentRecord): Promise<ReplayedDocument> {
+  /** Undefined when the document no longer needs attention (voided or replayed since it was read). */
+  private async requeue(document: DocumentRecord): Promise<ReplayedDocument | undefined> {
     // Number, idempotency key, uncertain and the reference stay: they are what keep a replay from issuing twice.
-    await this.store.updateDocument(document.id, { status: 'pending', attention: undefined, notBefore: undefined, batchId: undefined });
+    try {
+      await this.store.updateDocument(
+        document.id,
+        { status: 'pending', attention: undefined, notBefore: undefined, batchId: undefined },
+        { ifStatus: 'needs_attention' },
+      );
+    } catch (error) {
+      if (error instanceof DocumentStatusChangedError) return undefined;
+      throw error;
+    }
     this.log.info({ documentId: document.id, kind: document.kind, attention: document.attention?.kind, number: document.number }, 'document replayed');
     return {
       documentId: document.id,

@@ -10,7 +10,7 @@
  * nothing.
  */
 import type { Logger } from '../log.js';
-import type { DocumentRecord, Store, VoidRecord } from '../store/store.js';
+import { DocumentStatusChangedError, type DocumentRecord, type Store, type VoidRecord } from '../store/store.js';
 import type { NumberClosures } from './number-closures.js';
 
 /** SIFEN's rule for an event's motivo; the reason is also what an inutilización is sent with. */
@@ -104,12 +104,20 @@ export class Voider {
       numberClosure,
     };
     // The decision is written first; the queue entry after it (a crash between is recovered at start).
-    const updated = await this.store.updateDocument(id, {
-      status: 'skipped',
-      voided,
-      attention: { kind: 'voided', reason: `voided by an operator: ${text}` },
-      notBefore: undefined,
-    });
+    // Written only if the document still needs attention: a replay may have sent it back to the queue
+    // since it was read, and a document on its way to the invoicing API must not be marked voided.
+    let updated: DocumentRecord;
+    try {
+      updated = await this.store.updateDocument(
+        id,
+        { status: 'skipped', voided, attention: { kind: 'voided', reason: `voided by an operator: ${text}` }, notBefore: undefined },
+        { ifStatus: 'needs_attention' },
+      );
+    } catch (error) {
+      if (!(error instanceof DocumentStatusChangedError)) throw error;
+      const now = await this.store.getDocument(id);
+      throw new VoidRefusedError((now && refusal(now)) ?? error.message);
+    }
     if (numberClosure.state === 'pending') {
       await this.closures.enqueue(updated, text);
       this.closures.poke();

@@ -47,12 +47,14 @@ import { newId } from './ids.js';
 import { acquireLock, type StoreLock } from './lock.js';
 import { snapshotChunks, type SnapshotPart } from './snapshot.js';
 import {
+  DocumentStatusChangedError,
   RecordNotFoundError,
   type ArchiveScope,
   type BatchQuery,
   type BatchRecord,
   type DocumentQuery,
   type DocumentRecord,
+  type DocumentUpdateOptions,
   type EventQuery,
   type ListOrder,
   type RecordedEvent,
@@ -942,11 +944,14 @@ export class LowdbStore implements Store {
   async updateDocument(
     id: string,
     patch: Partial<Omit<DocumentRecord, 'id' | 'idempotencyKey' | 'number'>>,
+    options: DocumentUpdateOptions = {},
   ): Promise<DocumentRecord> {
     if (!(id in this.data('updateDocument').documents)) await this.bringBack('documents', id);
     const documents = this.data('updateDocument').documents;
     const current = documents[id];
     if (!current) throw new RecordNotFoundError('document', id);
+    // No await from here to the write: the check and the change are one step.
+    if (options.ifStatus !== undefined && current.status !== options.ifStatus) throw new DocumentStatusChangedError(id, options.ifStatus, current.status);
     // `number` changes only through allocateNumber, in the same write as its allocation.
     const record = patched('document', current, patch, ['id', 'idempotencyKey', 'number'], this.now());
     documents[id] = record;

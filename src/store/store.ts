@@ -285,7 +285,11 @@ export interface Store {
   getDocument(id: string): Promise<DocumentRecord | undefined>;
   findDocumentByKey(idempotencyKey: string): Promise<DocumentRecord | undefined>;
   listDocuments(query?: DocumentQuery): Promise<DocumentRecord[]>;
-  updateDocument(id: string, patch: Partial<Omit<DocumentRecord, 'id' | 'idempotencyKey' | 'number'>>): Promise<DocumentRecord>;
+  /**
+   * With `ifStatus`, the patch is applied only if the document still has that status when it is written
+   * (checked and written as one step); otherwise DocumentStatusChangedError, and nothing changes.
+   */
+  updateDocument(id: string, patch: Partial<Omit<DocumentRecord, 'id' | 'idempotencyKey' | 'number'>>, options?: DocumentUpdateOptions): Promise<DocumentRecord>;
 
   /**
    * Allocates the next number of a series to a document, in the same durable write that records the
@@ -319,6 +323,22 @@ export class StoreLockedError extends Error {
         '. Stop that process, or point this one at another directory with PUENTE_DATA_DIR.',
     );
     this.name = 'StoreLockedError';
+  }
+}
+
+export interface DocumentUpdateOptions {
+  ifStatus?: DocumentStatus;
+}
+
+/** A conditional update found the document in another status than the caller saw (someone else acted first). */
+export class DocumentStatusChangedError extends Error {
+  constructor(
+    readonly id: string,
+    readonly expected: DocumentStatus,
+    readonly actual: DocumentStatus,
+  ) {
+    super(`document ${id} is ${actual} now, no longer ${expected}: it changed meanwhile`);
+    this.name = 'DocumentStatusChangedError';
   }
 }
 

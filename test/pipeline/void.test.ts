@@ -145,6 +145,36 @@ describe('voiding a parked document', () => {
     expect(await replayer.replayParked()).toEqual([]);
     expect(await p.document(invoice.id)).toMatchObject({ status: 'skipped' });
   });
+
+  it.each([
+    ['the void', true],
+    ['the replay', false],
+  ])('a void and a replay of the same document at once, %s started first: one wins, the other is refused, and the document is one or the other', async (_first, voidFirst) => {
+    const invoice = await rejectedInvoice();
+    const replayer = new Replayer(p.store, silentLog);
+    // Started together, both read the document as needing attention before either writes.
+    let voiding: Promise<unknown>;
+    let replaying: Promise<unknown>;
+    if (voidFirst) {
+      voiding = voider.voidDocument(invoice.id, REASON);
+      replaying = replayer.replayDocument(invoice.id);
+    } else {
+      replaying = replayer.replayDocument(invoice.id);
+      voiding = voider.voidDocument(invoice.id, REASON);
+    }
+    const [voided, replayed] = await Promise.allSettled([voiding, replaying]);
+    const after = await p.document(invoice.id);
+    expect([voided.status, replayed.status].sort()).toEqual(['fulfilled', 'rejected']);
+    if (voided.status === 'fulfilled') {
+      expect((replayed as PromiseRejectedResult).reason).toBeInstanceOf(ReplayRefusedError);
+      expect(after).toMatchObject({ status: 'skipped', voided: { reason: REASON } });
+    } else {
+      expect(voided.reason).toBeInstanceOf(VoidRefusedError);
+      expect((voided.reason as Error).message).toMatch(/still being worked \(pending\)/);
+      expect(after!.status).toBe('pending');
+      expect(after!.voided).toBeUndefined();
+    }
+  });
 });
 
 describe('what closing the number takes', () => {

@@ -18,6 +18,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
+  DocumentStatusChangedError,
   RecordNotFoundError,
   type BatchRecord,
   type DocumentRecord,
@@ -343,6 +344,18 @@ export function storeConformanceBattery(name: string, makeStore: StoreFactory): 
     });
 
     describe('documents', () => {
+      it('applies a conditional update only while the document has the status the caller saw, changing nothing otherwise', async () => {
+        const { document } = await store.createDocument(sampleDocument());
+        await store.updateDocument(document.id, { status: 'needs_attention', attention: { kind: 'mapping', reason: 'no tax code' } });
+        // Someone else acts first.
+        await store.updateDocument(document.id, { status: 'pending', attention: undefined }, { ifStatus: 'needs_attention' });
+        const late = store.updateDocument(document.id, { status: 'skipped', attention: { kind: 'voided', reason: 'late' } }, { ifStatus: 'needs_attention' });
+        await expect(late).rejects.toBeInstanceOf(DocumentStatusChangedError);
+        await expect(late).rejects.toMatchObject({ id: document.id, expected: 'needs_attention', actual: 'pending' });
+        expect(await store.getDocument(document.id)).toMatchObject({ status: 'pending' });
+        expect((await restart().then((s) => s.getDocument(document.id)))!.attention).toBeUndefined();
+      });
+
       it('creates a document with its defaults', async () => {
         const input = sampleDocument();
         const { document, duplicate } = await store.createDocument(input);
