@@ -27,7 +27,7 @@ export interface WebhookDelivery {
   /** A source (`shopify`, `woocommerce`) or, with a connection, a target that calls back (`tuimprenta`). */
   name: string;
   connection?: string;
-  /** The body exactly as received, decoded as UTF-8 ('' when there was none). */
+  /** The body exactly as received, decoded as UTF-8 ('' when there was none); see deliveryOf. */
   rawBody: string;
   /** The same body as the bytes received. */
   rawBytes: Buffer;
