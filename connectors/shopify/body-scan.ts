@@ -101,14 +101,28 @@ class BodyScan {
     else this.scanNumber(key === Key.Id);
   }
 
-  private scanObject(depth: number): void {
+  /** Steps into an object or array at `depth`; true when it is empty, and then already past its end. */
+  private enter(depth: number, close: number): boolean {
     if (depth > this.limits.maxDepth) throw UNSURE;
     this.pos++;
     this.skipWhitespace();
-    if (this.bytes[this.pos] === CLOSE_BRACE) {
-      this.pos++;
-      return;
-    }
+    if (this.bytes[this.pos] !== close) return false;
+    this.pos++;
+    return true;
+  }
+
+  /** After a member or an element: true past the end of its object or array, false past a comma. */
+  private ended(close: number): boolean {
+    this.skipWhitespace();
+    const next = this.bytes[this.pos++];
+    if (next === close) return true;
+    if (next !== COMMA) throw UNSURE;
+    this.skipWhitespace();
+    return false;
+  }
+
+  private scanObject(depth: number): void {
+    if (this.enter(depth, CLOSE_BRACE)) return;
     for (;;) {
       const keyStart = this.pos;
       if (this.bytes[keyStart] !== QUOTE) throw UNSURE;
@@ -121,32 +135,18 @@ class BodyScan {
       this.skipWhitespace();
       this.scanValue(depth + 1, key);
       if (depth === 1 && this.isHeadKey(keyStart + 1, keyEnd)) this.headSpans.push(keyStart, this.pos);
-      this.skipWhitespace();
-      const next = this.bytes[this.pos++];
-      if (next === CLOSE_BRACE) return;
-      if (next !== COMMA) throw UNSURE;
-      this.skipWhitespace();
+      if (this.ended(CLOSE_BRACE)) return;
     }
   }
 
   private scanArray(depth: number, key: Key): void {
-    if (depth > this.limits.maxDepth) throw UNSURE;
-    this.pos++;
-    this.skipWhitespace();
-    if (this.bytes[this.pos] === CLOSE_BRACKET) {
-      this.pos++;
-      return;
-    }
+    if (this.enter(depth, CLOSE_BRACKET)) return;
     // The integers right inside a list of ids are ids; deeper down, keys decide again.
     const element = key === Key.IdList ? Key.Id : Key.Other;
     for (let count = 1; ; count++) {
       if (count > this.limits.maxArrayLength) throw UNSURE;
       this.scanValue(depth + 1, element);
-      this.skipWhitespace();
-      const next = this.bytes[this.pos++];
-      if (next === CLOSE_BRACKET) return;
-      if (next !== COMMA) throw UNSURE;
-      this.skipWhitespace();
+      if (this.ended(CLOSE_BRACKET)) return;
     }
   }
 
