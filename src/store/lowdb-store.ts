@@ -422,8 +422,8 @@ function toStored<T>(field: string, value: T): T {
  * A new record — the caller's input as stored, then the fields the store sets — with its JSON text.
  * When none of those fields is in the input (the usual case) the text is spliced from the input's text,
  * which is exactly what JSON.stringify of the record gives, so a large payload is stringified once per
- * create instead of again for its commit line — or not at all, when the caller hands over the text its
- * payload was parsed from (`payloadText`).
+ * create instead of again for its commit line — or not at all, when the caller gives the payload as
+ * JSON text (`payloadText`).
  */
 function newRecord<T extends object>(
   field: string,
@@ -445,7 +445,8 @@ const LINE_BREAK = /[\n\r]/;
 
 /**
  * A payload the store holds as the JSON text it was handed, parsed only when the record is read
- * (`readableCopy`). JSON.stringify still writes it as the value it stands for.
+ * (`readableCopy`); record texts splice the text in (`recordJson`). `toJSON` is a guard: a plain
+ * JSON.stringify of a record still writes the value it stands for, never `{"text": …}`.
  */
 class PayloadText {
   constructor(readonly text: string) {}

@@ -12,6 +12,7 @@ import { Connections } from '../../src/pipeline/connections.js';
 import { Dispatcher } from '../../src/pipeline/dispatcher.js';
 import { Inbox } from '../../src/pipeline/inbox.js';
 import { listenOnLoopback, type Loopback } from '../loopback.js';
+import { invoiceResource } from '../tuimprenta/helpers.js';
 import { openTempStore, silentLog, type TempStore } from '../pipeline/harness.js';
 
 const SECRET = 'whsec_callback_test';
@@ -26,22 +27,7 @@ const invoiceEvent = (id: string, status = 'issued') => ({
   object: 'event',
   type: 'invoice.issued',
   created_at: '2026-11-20T14:15:02.000Z',
-  data: {
-    object: {
-      id: 'inv_1',
-      object: 'invoice',
-      document_type: 'invoice',
-      series: 'A',
-      number: '00000007',
-      control_number: '00-00000042',
-      status,
-      issued_at: '2026-11-20T10:15:00-04:00',
-      created_at: '2026-11-20T14:15:01.000Z',
-      currency: 'VES',
-      grand_total: '286.00',
-      metadata: { puente_idempotency_key: KEY },
-    },
-  },
+  data: { object: invoiceResource({ status, metadata: { puente_idempotency_key: KEY } }) },
 });
 
 async function post(path: string, body: unknown, secret = SECRET) {
