@@ -184,6 +184,33 @@ describe('Shopify webhook receiver: bodies scanned, payloads parsed when read', 
     }
   });
 
+  it('routes a scanned body exactly as a parsed one: every member the event is made from is among those the scan reads', async () => {
+    // The same body with one member the scan leaves to the exact parser, which then reads it whole.
+    const withUnsafeInteger = (body: string) => body.replace(/}\s*$/, ',"zz_weight":9007199254740993}');
+    // A cancellation updated after it happened: only cancelled_at says when.
+    const lateUpdate = '{"id":5678901234567890123,"cancelled_at":"2026-03-22T11:30:00-05:00","updated_at":"2026-03-23T08:00:00-05:00","total_price":"10.00","refunds":[]}';
+    const cases = [...samples.map((body, i) => [topics[i]!, body] as const), ['orders/cancelled', lateUpdate] as const];
+    for (const [topic, body] of cases) {
+      // Without X-Shopify-Triggered-At the body's own timestamps say when it happened.
+      for (const withHeader of [true, false]) {
+        const request = (text: string) => {
+          const delivery = signed(topic, text, { eventId: 'ev-route', webhookId: 'wh-route', triggeredAt: '2026-03-14T15:21:40.000Z' });
+          if (!withHeader) delete delivery.headers['X-Shopify-Triggered-At'];
+          return delivery;
+        };
+        const scanned = events(await receiver.receive(request(body)));
+        const parsed = events(await receiver.receive(request(withUnsafeInteger(body))));
+        expect(scanned[0]!.payloadText).toBeDefined();
+        expect(parsed[0]!.payloadText).toBeUndefined();
+        const routing = (event: ShopifyWebhookEvent) => {
+          const { payload: _payload, payloadText: _text, ...rest } = event;
+          return rest;
+        };
+        expect(scanned.map(routing)).toStrictEqual(parsed.map(routing));
+      }
+    }
+  });
+
   it('a payload parsed when read can still be replaced', async () => {
     const [event] = events(await receiver.receive({ ...signed('orders/paid', BIG_ORDER), rawBytes: Buffer.from(BIG_ORDER) }));
     expect((event!.payload as { id: string }).id).toBe('5678901234567890123');
