@@ -189,7 +189,12 @@ describe('Shopify webhook receiver: bodies scanned, payloads parsed when read', 
     const withUnsafeInteger = (body: string) => body.replace(/}\s*$/, ',"zz_weight":9007199254740993}');
     // A cancellation updated after it happened: only cancelled_at says when.
     const lateUpdate = '{"id":5678901234567890123,"cancelled_at":"2026-03-22T11:30:00-05:00","updated_at":"2026-03-23T08:00:00-05:00","total_price":"10.00","refunds":[]}';
-    const cases = [...samples.map((body, i) => [topics[i]!, body] as const), ['orders/cancelled', lateUpdate] as const];
+    const cases = [
+      ...samples.map((body, i) => [topics[i]!, body] as const),
+      ['orders/cancelled', lateUpdate] as const,
+      ['orders/edited', '{"order_edit":{"id":9,"order_id":5678901234567890123,"created_at":"2026-03-22T11:30:00-05:00"}}'] as const,
+      ['orders/updated', '{"id":5678901234567890123,"updated_at":"2026-03-23T08:00:00-05:00","current_total_price":"12.00","refunds":[]}'] as const,
+    ];
     for (const [topic, body] of cases) {
       // Without X-Shopify-Triggered-At the body's own timestamps say when it happened.
       for (const withHeader of [true, false]) {
